@@ -1,0 +1,3 @@
+module example.com/qvalue
+
+go 1.24

@@ -1,0 +1,238 @@
+// Package qlearn holds the Q-learning arithmetic of the kit in plain Go
+// (float64 in, float64 out, no cgo), so it can be tested, fuzzed and
+// benchmarked with the ordinary go tool. The cgo layer in ../main.go only
+// converts C arguments and calls these functions.
+//
+// The update rule is
+//
+//	Q(s,a) <- Q(s,a) + alpha * (target - Q(s,a))
+//	target  = r                            if s' is terminal
+//	target  = r + gamma * max_a' Q(s',a')  otherwise
+package qlearn
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Errors returned for bad arguments. Each has a fixed status code (see Code)
+// so that a C caller, such as Python through ctypes, can tell them apart.
+var (
+	ErrNilPointer = errors.New("qlearn: nil pointer")
+	ErrLength     = errors.New("qlearn: length must be >= 0 and slices must match")
+	ErrAlpha      = errors.New("qlearn: alpha must be a finite number in [0, 1]")
+	ErrGamma      = errors.New("qlearn: gamma must be a finite number in [0, 1]")
+	ErrNonFinite  = errors.New("qlearn: input holds NaN or Inf")
+	ErrOverflow   = errors.New("qlearn: result overflowed to Inf")
+	ErrActions    = errors.New("qlearn: number of actions must be >= 1")
+	ErrPanic      = errors.New("qlearn: internal panic (recovered)")
+)
+
+// Status codes shared with the Python wrapper (helpers/golib.py).
+const (
+	CodeOK = iota
+	CodeNilPointer
+	CodeLength
+	CodeAlpha
+	CodeGamma
+	CodeNonFinite
+	CodeOverflow
+	CodeActions
+	CodePanic
+)
+
+var codes = map[error]int{
+	ErrNilPointer: CodeNilPointer,
+	ErrLength:     CodeLength,
+	ErrAlpha:      CodeAlpha,
+	ErrGamma:      CodeGamma,
+	ErrNonFinite:  CodeNonFinite,
+	ErrOverflow:   CodeOverflow,
+	ErrActions:    CodeActions,
+	ErrPanic:      CodePanic,
+}
+
+// Code returns the status code of err: CodeOK for nil, CodePanic for an
+// error this package does not know.
+func Code(err error) int {
+	if err == nil {
+		return CodeOK
+	}
+	for e, c := range codes {
+		if errors.Is(err, e) {
+			return c
+		}
+	}
+	return CodePanic
+}
+
+// Safe runs f and returns its status code. A panic inside f becomes
+// CodePanic instead of crashing the process that loaded the library.
+func Safe(f func() error) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			code = CodePanic
+		}
+	}()
+	return Code(f())
+}
+
+// ArticleUpdate is updateQValue exactly as the seed article wrote it. It
+// treats maxNextQ <= 0 as "no next state", which is wrong: a next state whose
+// best Q-value is negative (or zero) is still a real state worth bootstrapping
+// from. It is kept for comparison; use Update.
+func ArticleUpdate(currentQ, reward, maxNextQ, learningRate, discount float64) float64 {
+	if maxNextQ > 0 {
+		return currentQ + learningRate*(reward+discount*maxNextQ-currentQ)
+	}
+	return currentQ + learningRate*(reward-currentQ)
+}
+
+// Target returns the TD target: r for a terminal transition, otherwise
+// r + gamma*maxNextQ. The sign of maxNextQ plays no part.
+func Target(reward, maxNextQ float64, terminal bool, gamma float64) float64 {
+	if terminal {
+		return reward
+	}
+	return reward + gamma*maxNextQ
+}
+
+// Update returns the Q-learning update of currentQ towards its TD target.
+func Update(currentQ, reward, maxNextQ float64, terminal bool, alpha, gamma float64) float64 {
+	return currentQ + alpha*(Target(reward, maxNextQ, terminal, gamma)-currentQ)
+}
+
+// CheckParams reports whether alpha and gamma are usable step size and
+// discount: finite and in [0, 1].
+func CheckParams(alpha, gamma float64) error {
+	if !(alpha >= 0 && alpha <= 1) { // false for NaN too
+		return ErrAlpha
+	}
+	if !(gamma >= 0 && gamma <= 1) {
+		return ErrGamma
+	}
+	return nil
+}
+
+// UpdateChecked is Update with its arguments validated.
+func UpdateChecked(currentQ, reward, maxNextQ float64, terminal bool, alpha, gamma float64) (float64, error) {
+	if err := CheckParams(alpha, gamma); err != nil {
+		return math.NaN(), err
+	}
+	if !finite(currentQ) || !finite(reward) || !finite(maxNextQ) {
+		return math.NaN(), ErrNonFinite
+	}
+	q := Update(currentQ, reward, maxNextQ, terminal, alpha, gamma)
+	if !finite(q) {
+		return math.NaN(), ErrOverflow
+	}
+	return q, nil
+}
+
+// UpdateBatch writes Update(q[i], reward[i], maxNextQ[i], terminal[i] != 0,
+// alpha, gamma) into out[i] for every i, in one pass over the slices.
+// terminal is a byte per transition (a C or NumPy bool): nonzero is terminal.
+// Any NaN or Inf input is an error, even a next value a terminal transition
+// ignores. On error out may be partly written; inputs are never modified.
+func UpdateBatch(out, q, reward, maxNextQ []float64, terminal []byte, alpha, gamma float64) error {
+	if err := CheckParams(alpha, gamma); err != nil {
+		return err
+	}
+	n := len(out)
+	if len(q) != n || len(reward) != n || len(maxNextQ) != n || len(terminal) != n {
+		return ErrLength
+	}
+	q, reward, maxNextQ, terminal = q[:n], reward[:n], maxNextQ[:n], terminal[:n] // drops bounds checks
+	// The loop has no data-dependent branch (a random terminal flag would be
+	// mispredicted): a terminal transition uses a discount of 0, and one sum
+	// of x*0 turns NaN as soon as any value is NaN or Inf.
+	var check float64
+	for i := range out {
+		cur, r, next := q[i], reward[i], maxNextQ[i]
+		g := gamma
+		if terminal[i] != 0 {
+			g = 0 // compiled to a conditional move; r + 0*next == r for finite next
+		}
+		v := cur + alpha*(r+g*next-cur)
+		check += (cur + r + next + v) * 0
+		out[i] = v
+	}
+	if check == 0 {
+		return nil
+	}
+	return findBad(out, q, reward, maxNextQ)
+}
+
+// TDTargets writes the TD target of each transition into out: reward[i] if
+// terminal[i] != 0, else reward[i] + gamma * max_a nextQ[i*actions+a].
+// nextQ is a row-major len(out) x actions matrix.
+func TDTargets(out, nextQ []float64, actions int, reward []float64, terminal []byte, gamma float64) error {
+	if !(gamma >= 0 && gamma <= 1) {
+		return ErrGamma
+	}
+	if actions < 1 {
+		return ErrActions
+	}
+	n := len(out)
+	if len(reward) != n || len(terminal) != n || len(nextQ) != n*actions {
+		return ErrLength
+	}
+	reward, terminal = reward[:n], terminal[:n]
+	var check float64
+	for i := range out {
+		row := nextQ[i*actions : (i+1)*actions]
+		best, sum := row[0], row[0]
+		for _, v := range row[1:] {
+			best = max(best, v)
+			sum += v // any NaN or Inf in the row (even below the max) shows in sum
+		}
+		g := gamma
+		if terminal[i] != 0 {
+			g = 0
+		}
+		t := reward[i] + g*best
+		check += (sum + t) * 0
+		out[i] = t
+	}
+	if check == 0 {
+		return nil
+	}
+	return findBad(out, nextQ, reward)
+}
+
+// findBad runs when a batch's check turned NaN. It tells a non-finite input
+// (ErrNonFinite) from a result that overflowed (ErrOverflow); it returns nil
+// when the check only overflowed on huge but finite values.
+func findBad(out []float64, inputs ...[]float64) error {
+	for _, in := range inputs {
+		for _, v := range in {
+			if !finite(v) {
+				return ErrNonFinite
+			}
+		}
+	}
+	for _, v := range out {
+		if !finite(v) {
+			return ErrOverflow
+		}
+	}
+	return nil
+}
+
+// finite reports whether x is neither NaN nor Inf. The comparison is false
+// for NaN, and math.Abs compiles to one instruction, so it is cheap in loops.
+func finite(x float64) bool { return math.Abs(x) <= math.MaxFloat64 }
+
+// Describe returns a one-line account of a status code, for messages.
+func Describe(code int) string {
+	for e, c := range codes {
+		if c == code {
+			return e.Error()
+		}
+	}
+	if code == CodeOK {
+		return "ok"
+	}
+	return fmt.Sprintf("qlearn: unknown status code %d", code)
+}
