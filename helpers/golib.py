@@ -102,10 +102,9 @@ def build(src: Path | str = GO_DIR, out_dir: Path | str = BUILD_DIR, *, force: b
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
         tmp_lib = Path(tmp) / target.name
-        cmd = build_command(src, tmp_lib)
-        say("$ go " + " ".join(cmd[1:]))
-        output = _run_streaming(cmd, cwd=src, env=_go_env(), echo=not quiet)
-        if not tmp_lib.exists():
+        say(f"$ cd {src} && go " + " ".join(build_command(src, target)[1:]))
+        code, output = _run_streaming(build_command(src, tmp_lib), cwd=src, env=_go_env(), echo=not quiet)
+        if code != 0 or not tmp_lib.exists():
             raise GoBuildError(f"The Go code in {src} did not compile. Fix the error shown below "
                                "(file:line:column) and build again.", output)
         # Move into place with rename: a file already mapped by a process is
@@ -126,8 +125,8 @@ def _go_env() -> dict[str, str]:
     return env
 
 
-def _run_streaming(cmd: list[str], cwd: Path, env: dict, echo: bool) -> str:
-    """Run cmd, echo its output line by line as it comes, and return it all."""
+def _run_streaming(cmd: list[str], cwd: Path, env: dict, echo: bool) -> tuple[int, str]:
+    """Run cmd, echo its output line by line as it comes; return (exit code, output)."""
     lines = []
     with subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, bufsize=1) as proc:
@@ -135,7 +134,7 @@ def _run_streaming(cmd: list[str], cwd: Path, env: dict, echo: bool) -> str:
             lines.append(line)
             if echo:
                 print(line, end="", flush=True)
-    return "".join(lines)
+    return proc.returncode, "".join(lines)
 
 
 # -- loading ------------------------------------------------------------------
