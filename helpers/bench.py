@@ -19,6 +19,7 @@ RESULTS = Path(__file__).resolve().parent.parent / "results" / "bench.json"
 
 # "module:function" of every suite, run in this order.
 SUITES = [
+    "helpers.bench:go_figures",
     "helpers.bench:boundary_figures",
 ]
 
@@ -38,6 +39,22 @@ def median_time(fn, repeat: int = 15, number: int = 1) -> float:
             fn()
         times.append((time.perf_counter() - start) / number)
     return statistics.median(times)
+
+
+def go_figures() -> list[dict]:
+    """Go's own benchmarks (go test -bench) of the pure package: no ctypes, no Python."""
+    import re
+    import subprocess
+
+    from . import golib, toolchain
+
+    cmd = [toolchain.find_go(), "test", "-run", "^$", "-bench", ".", "-benchtime", "200x", "-count", "3", "./qlearn"]
+    out = subprocess.run(cmd, cwd=golib.GO_DIR, env=golib._go_env(), capture_output=True, text=True, check=True).stdout
+    runs: dict[str, list[float]] = {}
+    for name, ns in re.findall(r"^Benchmark(\w+?)-\d+\s+\d+\s+([\d.]+) ns/op", out, re.M):
+        runs.setdefault(name, []).append(float(ns))
+    return [figure(f"go_bench_{name}_ns", statistics.median(v), "ns/op", what="go test -bench, median of 3")
+            for name, v in runs.items()]
 
 
 def boundary_figures() -> list[dict]:
