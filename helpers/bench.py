@@ -21,6 +21,7 @@ RESULTS = Path(__file__).resolve().parent.parent / "results" / "bench.json"
 SUITES = [
     "helpers.bench:go_figures",
     "helpers.bench:boundary_figures",
+    "helpers.bench_training:figures",
 ]
 
 
