@@ -22,6 +22,7 @@ SUITES = [
     "helpers.bench:go_figures",
     "helpers.bench:boundary_figures",
     "helpers.bench_training:figures",
+    "helpers.bench_dashboard:figures",
 ]
 
 

@@ -1,0 +1,59 @@
+"""`make bench` suite: what the live dashboard costs the training it shows.
+
+One trainer trains in its background thread for the whole measurement; the
+dashboard's render thread is switched on and off in alternating windows, so
+both throughputs come from the same run on the same (shared, noisy) machine.
+No browser is needed: the render thread draws the PNGs at its rate either way.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from .bench import figure
+
+
+def throughput(trainer, seconds: float) -> float:
+    """Samples per second the running trainer reaches over `seconds` of wall time."""
+    first, start = trainer.step_count, time.perf_counter()
+    time.sleep(seconds)
+    return (trainer.step_count - first) * trainer.batch_size / (time.perf_counter() - start)
+
+
+def measure(seconds: float = 3.0, rounds: int = 5, fps: float = 2.0) -> dict:
+    """Median samples/s with and without rendering, interleaved, plus the median frame time."""
+    from .dashboard import Dashboard
+    from .trainer import Trainer
+
+    trainer = Trainer(env="CartPole-v1", seed=0)
+    trainer.train(50)  # the first steps trace the tf.function: not part of either measurement
+    dash = Dashboard(trainer, fps=fps, render=False, key="bench")
+    trainer.start()
+    try:
+        off, on = [], []
+        for _ in range(rounds):
+            dash.render = False
+            off.append(throughput(trainer, seconds))
+            dash.render = True  # the next tick redraws: the history grows every step
+            on.append(throughput(trainer, seconds))
+    finally:
+        dash.close(stop_trainer=True)
+    frame_ms = 1e3 * statistics.median(dash.frame_times) if dash.frame_times else float("nan")
+    return {"on": statistics.median(on), "off": statistics.median(off), "frame_ms": frame_ms,
+            "frames_per_s": dash.frames / (rounds * seconds)}
+
+
+def figures() -> list[dict]:
+    """dashboard_overhead_ratio: training throughput with the dashboard rendering over without."""
+    m = measure()
+    return [figure("dashboard_overhead_ratio", m["on"] / m["off"], "x", target=">= 0.8",
+                   what="CartPole trainer samples/s while the dashboard redraws its figure (up to 2 Hz) "
+                        "over samples/s with drawing off; same run, alternating windows",
+                   samples_per_s_rendering=round(m["on"]), samples_per_s_not_rendering=round(m["off"]),
+                   frame_ms=round(m["frame_ms"], 1), frames_per_s=round(m["frames_per_s"], 2))]
+
+
+if __name__ == "__main__":
+    for f in figures():
+        print(f)

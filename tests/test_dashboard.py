@@ -1,0 +1,219 @@
+"""The live dashboard's logic, in-process (no browser): widgets are driven as the front end would."""
+
+import threading
+import time
+
+import pytest
+
+pytest.importorskip("ipywidgets")
+
+from helpers import dashboard  # noqa: E402
+from helpers.dashboard import Dashboard, stretch_table, stretches  # noqa: E402
+from helpers.trainer import Trainer, running_trainers  # noqa: E402
+
+
+def wait_for(predicate, timeout=20.0, what="condition"):
+    """Poll predicate until it is true; fail with `what` after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.02)
+
+
+def render_threads():
+    return [t for t in threading.enumerate() if t.name == "dashboard-render" and t.is_alive()]
+
+
+@pytest.fixture
+def trainer():
+    t = Trainer(env="CartPole-v1", alpha=0.5, gamma=0.9, batch_size=8, seed=0)
+    yield t
+    t.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_leftovers():
+    """Every test ends with no dashboard drawing and none of its trainers running."""
+    before = set(running_trainers())
+    yield
+    for dash in list(dashboard._LIVE.values()):
+        dash.close(stop_trainer=True)
+    dashboard._LIVE.clear()
+    assert not render_threads()
+    assert set(running_trainers()) <= before
+
+
+def test_slider_sets_the_trainer_and_is_recorded(trainer):
+    dash = Dashboard(trainer)
+    dash.sliders["alpha"].value = 0.25  # what the browser does when the handle moves
+    assert trainer.params.alpha == 0.25
+    assert trainer.history.changes == [(0, "alpha", 0.5, 0.25)]
+    dash.sliders["learning_rate"].value = 1e-2
+    assert trainer.params.learning_rate == pytest.approx(1e-2)
+
+
+def test_a_change_from_code_moves_the_slider_without_echo(trainer):
+    dash = Dashboard(trainer)
+    trainer.set("gamma", 0.3)
+    assert dash.sliders["gamma"].value == 0.3
+    assert trainer.history.changes == [(0, "gamma", 0.9, 0.3)], "the slider must not record it a second time"
+
+
+def test_a_slider_move_while_training_takes_effect_and_training_continues(trainer):
+    dash = Dashboard(trainer)
+    dash.buttons["start"].click()
+    wait_for(lambda: trainer.step_count > 20, what="training to start")
+    dash.sliders["alpha"].value = 0.75
+    step, name, old, new = trainer.history.changes[-1]
+    assert (name, old, new) == ("alpha", 0.5, 0.75)
+    wait_for(lambda: trainer.step_count > step + 20, what="training to go on after the change")
+    snap = trainer.history.snapshot()
+    # The recorded step is the first one trained with the new value.
+    assert set(snap["alpha"][snap["step"] >= step]) == {0.75}
+    assert set(snap["alpha"][snap["step"] < step]) == {0.5}
+    assert trainer.status == "running"
+
+
+def test_buttons_drive_the_trainer(trainer):
+    dash = Dashboard(trainer)
+    b = dash.buttons
+    assert trainer.status == "idle" and b["pause"].disabled and b["stop"].disabled
+    b["start"].click()
+    assert trainer.status == "running" and b["start"].disabled and not b["stop"].disabled
+    b["pause"].click()
+    assert trainer.status == "paused" and b["pause"].description == "Resume"
+    paused_at = trainer.step_count
+    time.sleep(0.2)
+    assert trainer.step_count == paused_at
+    b["pause"].click()  # now labelled Resume
+    assert trainer.status == "running" and b["pause"].description == "Pause"
+    b["stop"].click()
+    assert trainer.status == "stopped" and not b["start"].disabled
+    assert trainer.step_count > 0
+    b["reset"].click()
+    assert trainer.status == "idle" and trainer.step_count == 0 and len(trainer.history) == 0
+    b["start"].click()
+    wait_for(lambda: trainer.step_count > 0, what="a restart after reset")
+
+
+def test_status_line_shows_progress(trainer):
+    dash = Dashboard(trainer, fps=20)
+    dash.start()
+    wait_for(lambda: trainer.step_count > 50 and "running" in dash.status.value, what="the status line")
+    wait_for(lambda: "step <b>0</b>" not in dash.status.value, what="the step count in the status line")
+    for word in ("step", "episode", "samples/s", "running"):
+        assert word in dash.status.value
+
+
+def test_the_image_changes_as_training_proceeds(trainer):
+    dash = Dashboard(trainer, fps=10)
+    wait_for(lambda: dash.frames >= 1, what="the first frame")
+    first = bytes(dash.image.value)
+    assert first.startswith(b"\x89PNG")
+    dash.start()
+    wait_for(lambda: dash.frames >= 3 and bytes(dash.image.value) != first, what="a new frame")
+    seen = bytes(dash.image.value)
+    wait_for(lambda: bytes(dash.image.value) != seen, what="another frame while training runs")
+
+
+def test_an_idle_dashboard_does_not_redraw(trainer):
+    dash = Dashboard(trainer, fps=20)
+    wait_for(lambda: dash.frames >= 1, what="the first frame")
+    time.sleep(0.3)
+    assert dash.frames == 1
+    dash.sliders["gamma"].value = 0.5  # a change is news even while idle: it gets its marker
+    wait_for(lambda: dash.frames == 2, what="a frame showing the change")
+
+
+def test_without_rendering_the_status_still_updates(trainer):
+    dash = Dashboard(trainer, fps=20, render=False)
+    dash.start()
+    wait_for(lambda: "running" in dash.status.value, what="the status line")
+    assert dash.frames == 0 and bytes(dash.image.value) == b""
+
+
+def test_an_error_in_the_training_thread_is_shown(trainer, monkeypatch):
+    dash = Dashboard(trainer, fps=20)
+    record = trainer.history.record
+
+    def failing_record(**kw):
+        if kw["step"] >= 5:
+            raise FloatingPointError("the loss became NaN (made up by the test)")
+        record(**kw)
+
+    monkeypatch.setattr(trainer.history, "record", failing_record)
+    dash.start()
+    wait_for(lambda: dash.errors_seen, what="the error in the dashboard")
+    assert "training thread" in dash.errors_seen[0] and "NaN" in dash.errors_seen[0]
+    shown = "".join(o["text"] for o in dash.errors.outputs)
+    assert "FloatingPointError" in shown and "Traceback" in shown
+    wait_for(lambda: "error" in dash.status.value, what="the status 'error'")
+    time.sleep(0.2)
+    assert len(dash.errors_seen) == 1, "one failure is reported once, not once per frame"
+
+
+def test_an_error_in_a_callback_is_shown(trainer, monkeypatch):
+    dash = Dashboard(trainer)
+
+    def refuse(name, value):
+        raise RuntimeError(f"cannot set {name}")
+
+    monkeypatch.setattr(trainer, "set", refuse)
+    dash.sliders["alpha"].value = 0.1  # must not raise into the widget machinery
+    assert dash.errors_seen == ["Error in the alpha slider: RuntimeError: cannot set alpha\n"]
+    monkeypatch.setattr(trainer, "start", lambda steps=None: 1 / 0)
+    dash.buttons["start"].click()
+    assert "Start button: ZeroDivisionError" in dash.errors_seen[-1]
+
+
+def test_an_error_in_the_render_thread_is_shown(trainer):
+    class BrokenFigure:
+        def update(self, snapshot):
+            raise ValueError("cannot draw")
+
+    dash = Dashboard(trainer, fps=20, figure=BrokenFigure())
+    wait_for(lambda: dash.errors_seen, what="the render error")
+    assert dash.errors_seen == ["Error in the render thread: ValueError: cannot draw\n"]
+    assert dash.running, "the render thread reports and goes on"
+
+
+def test_rebuilding_replaces_the_previous_dashboard(trainer):
+    first = Dashboard(trainer)
+    first.start()
+    second = Dashboard(trainer)  # the notebook cell run again
+    assert not first.running and second.running
+    assert len(render_threads()) == 1
+    assert trainer.status == "running", "the same trainer keeps training under the new dashboard"
+    assert running_trainers() == [trainer]
+    first.sliders["alpha"].value = 0.2  # the old widgets no longer steer anything
+    assert trainer.params.alpha == 0.5
+    trainer.set("gamma", 0.4)
+    assert second.sliders["gamma"].value == 0.4
+
+
+def test_a_new_trainer_stops_the_old_one():
+    old = Trainer(env="CartPole-v1", batch_size=8, seed=0)
+    Dashboard(old).start()
+    new = Trainer(env="CartPole-v1", batch_size=8, seed=1)  # both cells run again
+    dash = Dashboard(new)
+    assert old.status == "stopped", "a trainer nobody can see any more must not keep training"
+    assert len(render_threads()) == 1 and dash.running
+
+
+def test_watch_trains_a_bounded_run(trainer):
+    dash = Dashboard(trainer)
+    dash.watch(30)
+    assert trainer.step_count == 30 and trainer.status == "finished"
+    dash.start()
+    dash.watch(20)  # already running: waits for 20 more steps, leaves it running
+    assert trainer.step_count >= 50 and trainer.status == "running"
+
+
+def test_stretches_summarise_each_setting(trainer):
+    trainer.train(20)
+    trainer.set("gamma", 0.0)
+    trainer.train(10)
+    rows = stretches(trainer.history.snapshot())
+    assert [(r["from"], r["to"], r["gamma"]) for r in rows] == [(0, 19, 0.9), (20, 29, 0.0)]
+    assert "median loss" in stretch_table(trainer)
