@@ -21,6 +21,18 @@ def throughput(trainer, seconds: float) -> float:
     return (trainer.step_count - first) * trainer.batch_size / (time.perf_counter() - start)
 
 
+def change_to_frame(dash, name: str, value: float, timeout: float = 5.0) -> float:
+    """Seconds from a slider write (as a browser message makes it) to a drawn frame showing the change."""
+    changes = len(dash.trainer.history.changes)
+    start = time.perf_counter()
+    dash.sliders[name].value = value  # runs the slider's observe callback, like a comm message
+    while (dash._drawn_key or (0, 0))[1] <= changes:  # _drawn_key = (step, changes) of the last frame
+        if time.perf_counter() - start > timeout:
+            return float("nan")
+        time.sleep(0.002)
+    return time.perf_counter() - start
+
+
 def measure(seconds: float = 3.0, rounds: int = 5, fps: float = 2.0) -> dict:
     """Median samples/s with and without rendering, interleaved, plus the median frame time."""
     from .dashboard import Dashboard
@@ -37,11 +49,13 @@ def measure(seconds: float = 3.0, rounds: int = 5, fps: float = 2.0) -> dict:
             off.append(throughput(trainer, seconds))
             dash.render = True  # the next tick redraws: the history grows every step
             on.append(throughput(trainer, seconds))
+        latency = [change_to_frame(dash, name, value) for name, value in
+                   [("alpha", 0.3), ("gamma", 0.8), ("alpha", 0.5), ("gamma", 0.9)] * 2]
     finally:
         dash.close(stop_trainer=True)
     frame_ms = 1e3 * statistics.median(dash.frame_times) if dash.frame_times else float("nan")
     return {"on": statistics.median(on), "off": statistics.median(off), "frame_ms": frame_ms,
-            "frames_per_s": dash.frames / (rounds * seconds)}
+            "frames_per_s": dash.frames / (rounds * seconds), "latency": latency}
 
 
 def figures() -> list[dict]:
@@ -51,7 +65,11 @@ def figures() -> list[dict]:
                    what="CartPole trainer samples/s while the dashboard redraws its figure (up to 2 Hz) "
                         "over samples/s with drawing off; same run, alternating windows",
                    samples_per_s_rendering=round(m["on"]), samples_per_s_not_rendering=round(m["off"]),
-                   frame_ms=round(m["frame_ms"], 1), frames_per_s=round(m["frames_per_s"], 2))]
+                   frame_ms=round(m["frame_ms"], 1), frames_per_s=round(m["frames_per_s"], 2)),
+            figure("slider_to_frame_s", statistics.median(m["latency"]), "s", target="<= 1.0",
+                   what="alpha/gamma slider write to the first drawn frame showing the change, "
+                        "while training runs (kernel side; the browser adds its round trip)",
+                   max_s=round(max(m["latency"]), 3), samples=len(m["latency"]))]
 
 
 if __name__ == "__main__":

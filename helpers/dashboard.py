@@ -68,6 +68,7 @@ class Dashboard:
         self.errors_seen: list[str] = []  # every reported error, also shown in self.errors
         self._figure, self._drawn_key, self._last_trainer_error = figure, None, None
         self._syncing, self._lock, self._closed = False, threading.Lock(), threading.Event()
+        self._wake = threading.Event()  # set by a change or close(): draw now, not at the next tick
         self._build_widgets()
         self._connect()
         _replace_live(key, self)
@@ -121,8 +122,9 @@ class Dashboard:
             raise
 
     def _on_param(self, change) -> None:
-        """A parameter changed from code (trainer.set): move its slider to match."""
+        """A parameter changed (slider or trainer.set): match its slider, and show the marker at once."""
         self._move_slider(change["name"], change["new"])
+        self._wake.set()  # a change is rare (human speed): worth a frame now, not up to a second later
 
     def _move_slider(self, name: str, value: float) -> None:
         """Set a slider without its callback writing the value back to the trainer."""
@@ -184,8 +186,9 @@ class Dashboard:
         """Tick on a wall-clock timer until closed; a failing tick is reported, not fatal."""
         while not self._closed.is_set():
             started = time.monotonic()
+            self._wake.clear()
             self._guard(self._tick, "render thread")()
-            self._closed.wait(rest_after(time.monotonic() - started, self.period))
+            self._wake.wait(rest_after(time.monotonic() - started, self.period))
 
     def _tick(self) -> None:
         """One frame: status line, training-thread errors, and the figure if the history grew."""
@@ -276,6 +279,7 @@ class Dashboard:
     def close(self, stop_trainer: bool = False, timeout: float = 5.0) -> None:
         """Stop the render thread, detach from the trainer, close the widgets."""
         self._closed.set()
+        self._wake.set()
         if self._thread is not threading.current_thread():
             self._thread.join(timeout)
         self.trainer.params.unobserve(self._param_observer, names=list(SLIDERS))

@@ -170,7 +170,7 @@ def kernel_state(page, n: int) -> dict:
     """The trainer's status, step count, alpha and recorded changes, read back from the kernel."""
     marker = f"QKIT-STATE-{n}"
     text = run_code(page, f'import json; print("{marker}", json.dumps({{"status": trainer.status, '
-                          '"step": trainer.step_count, "alpha": trainer.params.alpha, '
+                          '"step": trainer.step_count, "alpha": trainer.params.alpha, "gamma": trainer.params.gamma, '
                           '"changes": trainer.history.changes}))', marker)
     return json.loads(text[len(marker):])
 
@@ -222,6 +222,16 @@ def test_steer_training_live_in_jupyterlab(lab, browser_page, tmp_path):
     wait_until(lambda: float(alpha.locator(".widget-readout").inner_text()) == round(start_value + 0.05, 2),
                10, "the alpha slider to move by 5 steps of 0.01")
     wait_until(lambda: image_fingerprint(page) != before, 10, "the figure to change while training runs")
+
+    gamma = page.locator(".widget-slider", has_text="gamma")
+    gamma_start = float(gamma.locator(".widget-readout").inner_text())
+    after_alpha = image_fingerprint(page)
+    gamma.locator(".noUi-handle").focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowLeft")
+    wait_until(lambda: float(gamma.locator(".widget-readout").inner_text()) == round(gamma_start - 0.03, 2),
+               10, "the gamma slider to move by 3 steps of 0.01")
+    wait_until(lambda: image_fingerprint(page) != after_alpha, 10, "the figure to change after gamma moved")
     time.sleep(2)  # a few more frames (about 2 a second), then a picture for whoever debugs this test
     dashboard.screenshot(path=str(tmp_path / "dashboard.png"))
 
@@ -231,7 +241,10 @@ def test_steer_training_live_in_jupyterlab(lab, browser_page, tmp_path):
     assert state["alpha"] == pytest.approx(start_value + 0.05)
     assert moves[-1][3] == pytest.approx(start_value + 0.05)
     assert moves[0][0] > first["step"], "the change should land while the trainer trains"
-    assert state["status"] == "running", "training must go on after the slider moved"
+    gamma_moves = [c for c in state["changes"][len(first["changes"]):] if c[1] == "gamma"]
+    assert gamma_moves and state["gamma"] == pytest.approx(gamma_start - 0.03), state["changes"]
+    assert gamma_moves[0][0] >= moves[-1][0], "gamma moved after alpha, while training went on"
+    assert state["status"] == "running", "training must go on after the sliders moved"
     assert state["step"] > moves[-1][0], "the trainer should have trained steps with the new alpha"
 
     page.locator("button.jupyter-button", has_text="Stop").first.click()
