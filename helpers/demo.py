@@ -22,53 +22,36 @@ FAST_STEPS = 200
 ENV_HELP = "'CartPole-v1' (gymnasium) or 'random' (the article's random states)"
 
 
-def _unit(name: str):
-    """An argparse type: a float in [0, 1], with a message that says what the knob is."""
+def _ranged(name: str, cast, ok, kind: str, rule: str):
+    """An argparse type: cast(text), refused unless ok(value); messages say `kind` and `rule`."""
     from .hyperparams import MEANING
 
-    def parse(text: str) -> float:
+    def parse(text: str):
         try:
-            v = float(text)
+            v = cast(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number in [0, 1]; got {text!r}") from None
-        if not 0.0 <= v <= 1.0:  # also rejects nan
-            raise argparse.ArgumentTypeError(f"{name} is {MEANING[name]} and must be in [0, 1]; got {text}")
+            raise argparse.ArgumentTypeError(f"{name} must be {kind} {rule}; got {text!r}") from None
+        if not ok(v):  # comparisons are False for nan, so nan is refused too
+            what = f"{name} is {MEANING[name]} and" if name in MEANING else name
+            raise argparse.ArgumentTypeError(f"{what} must be {rule if kind == 'a number' else kind + ' ' + rule}; "
+                                             f"got {text}")
         return v
 
     return parse
 
 
-def _learning_rate(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"learning rate must be a number; got {text!r}") from None
-    if not 0.0 < v <= 1.0:
-        raise argparse.ArgumentTypeError(f"learning rate must be in (0, 1]; got {text}")
-    return v
+def _unit(name: str):
+    """A float in [0, 1]: alpha, gamma, epsilon."""
+    return _ranged(name, float, lambda v: 0.0 <= v <= 1.0, "a number", "in [0, 1]")
+
+
+_learning_rate = _ranged("learning rate", float, lambda v: 0.0 < v <= 1.0, "a number", "in (0, 1]")
+_seed = _ranged("seed", int, lambda v: v >= 0, "a whole number", ">= 0")
 
 
 def _positive(name: str):
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number >= 1; got {text!r}") from None
-        if v < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number >= 1; got {text}")
-        return v
-
-    return parse
-
-
-def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"seed must be a whole number >= 0; got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"seed must be a whole number >= 0; got {text}")
-    return v
+    """A whole number >= 1: steps, batch size."""
+    return _ranged(name, int, lambda v: v >= 1, "a whole number", ">= 1")
 
 
 def _env(text: str) -> str:

@@ -58,20 +58,21 @@ def check_packages() -> list[Check]:
     return out
 
 
-def check_go() -> Check:
+def _check_tool(name: str, find, version_flag: str) -> Check:
+    """A tool found by find() (which raises ToolMissingError with advice), and its version."""
     try:
-        go = toolchain.find_go()
+        path = find()
     except toolchain.ToolMissingError as e:
-        return Check("go", False, "not found", str(e))
-    return Check("go", True, f"{toolchain.version_of([go, 'version'])} ({go})")
+        return Check(name, False, "not found", str(e))
+    return Check(name, True, f"{toolchain.version_of([path, version_flag])} ({path})")
+
+
+def check_go() -> Check:
+    return _check_tool("go", toolchain.find_go, "version")
 
 
 def check_cc() -> Check:
-    try:
-        cc = toolchain.find_cc()
-    except toolchain.ToolMissingError as e:
-        return Check("C compiler", False, "not found", str(e))
-    return Check("C compiler", True, f"{toolchain.version_of([cc, '--version'])} ({cc})")
+    return _check_tool("C compiler", toolchain.find_cc, "--version")
 
 
 def check_library() -> list[Check]:

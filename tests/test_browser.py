@@ -5,6 +5,7 @@ Without chromium the test skips on a learner's machine and fails in CI (CI=true)
 installs it first.
 """
 
+import functools
 import json
 import os
 import shutil
@@ -18,9 +19,12 @@ from pathlib import Path
 
 import pytest
 
+import polling
 from helpers import notebooks
 
 pytestmark = pytest.mark.browser
+# Each poll asks the page (a pixel checksum of the figure, say): 5 a second is plenty.
+wait_until = functools.partial(polling.wait_until, interval=0.2)
 
 CHROMIUM = Path("/usr/bin/chromium")
 LESSON = "04_steer_training_live.ipynb"
@@ -189,14 +193,6 @@ def image_fingerprint(page) -> str:
         return `${c.width}x${c.height}:${h}`;
     }""")
 
-
-def wait_until(predicate, timeout: float, what: str):
-    """Poll predicate() until true; fail naming `what`."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.2)
 
 
 def test_steer_training_live_in_jupyterlab(lab, browser_page, tmp_path):

@@ -10,15 +10,8 @@ pytest.importorskip("ipywidgets")
 from helpers import dashboard  # noqa: E402
 from helpers.dashboard import Dashboard, stretch_table, stretches  # noqa: E402
 from helpers.trainer import Trainer, running_trainers  # noqa: E402
+from polling import wait_until  # noqa: E402
 
-
-def wait_for(predicate, timeout=20.0, what="condition"):
-    """Poll predicate until it is true; fail with `what` after timeout seconds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)
 
 
 def render_threads():
@@ -63,11 +56,11 @@ def test_a_change_from_code_moves_the_slider_without_echo(trainer):
 def test_a_slider_move_while_training_takes_effect_and_training_continues(trainer):
     dash = Dashboard(trainer)
     dash.buttons["start"].click()
-    wait_for(lambda: trainer.step_count > 20, what="training to start")
+    wait_until(lambda: trainer.step_count > 20, what="training to start")
     dash.sliders["alpha"].value = 0.75
     step, name, old, new = trainer.history.changes[-1]
     assert (name, old, new) == ("alpha", 0.5, 0.75)
-    wait_for(lambda: trainer.step_count > step + 20, what="training to go on after the change")
+    wait_until(lambda: trainer.step_count > step + 20, what="training to go on after the change")
     snap = trainer.history.snapshot()
     # The recorded step is the first one trained with the new value.
     assert set(snap["alpha"][snap["step"] >= step]) == {0.75}
@@ -94,42 +87,42 @@ def test_buttons_drive_the_trainer(trainer):
     b["reset"].click()
     assert trainer.status == "idle" and trainer.step_count == 0 and len(trainer.history) == 0
     b["start"].click()
-    wait_for(lambda: trainer.step_count > 0, what="a restart after reset")
+    wait_until(lambda: trainer.step_count > 0, what="a restart after reset")
 
 
 def test_status_line_shows_progress(trainer):
     dash = Dashboard(trainer, fps=20)
     dash.start()
-    wait_for(lambda: trainer.step_count > 50 and "running" in dash.status.value, what="the status line")
-    wait_for(lambda: "step <b>0</b>" not in dash.status.value, what="the step count in the status line")
+    wait_until(lambda: trainer.step_count > 50 and "running" in dash.status.value, what="the status line")
+    wait_until(lambda: "step <b>0</b>" not in dash.status.value, what="the step count in the status line")
     for word in ("step", "episode", "samples/s", "running"):
         assert word in dash.status.value
 
 
 def test_the_image_changes_as_training_proceeds(trainer):
     dash = Dashboard(trainer, fps=10)
-    wait_for(lambda: dash.frames >= 1, what="the first frame")
+    wait_until(lambda: dash.frames >= 1, what="the first frame")
     first = bytes(dash.image.value)
     assert first.startswith(b"\x89PNG")
     dash.start()
-    wait_for(lambda: dash.frames >= 3 and bytes(dash.image.value) != first, what="a new frame")
+    wait_until(lambda: dash.frames >= 3 and bytes(dash.image.value) != first, what="a new frame")
     seen = bytes(dash.image.value)
-    wait_for(lambda: bytes(dash.image.value) != seen, what="another frame while training runs")
+    wait_until(lambda: bytes(dash.image.value) != seen, what="another frame while training runs")
 
 
 def test_an_idle_dashboard_does_not_redraw(trainer):
     dash = Dashboard(trainer, fps=20)
-    wait_for(lambda: dash.frames >= 1, what="the first frame")
+    wait_until(lambda: dash.frames >= 1, what="the first frame")
     time.sleep(0.3)
     assert dash.frames == 1
     dash.sliders["gamma"].value = 0.5  # a change is news even while idle: it gets its marker
-    wait_for(lambda: dash.frames == 2, what="a frame showing the change")
+    wait_until(lambda: dash.frames == 2, what="a frame showing the change")
 
 
 def test_without_rendering_the_status_still_updates(trainer):
     dash = Dashboard(trainer, fps=20, render=False)
     dash.start()
-    wait_for(lambda: "running" in dash.status.value, what="the status line")
+    wait_until(lambda: "running" in dash.status.value, what="the status line")
     assert dash.frames == 0 and bytes(dash.image.value) == b""
 
 
@@ -144,11 +137,11 @@ def test_an_error_in_the_training_thread_is_shown(trainer, monkeypatch):
 
     monkeypatch.setattr(trainer.history, "record", failing_record)
     dash.start()
-    wait_for(lambda: dash.errors_seen, what="the error in the dashboard")
+    wait_until(lambda: dash.errors_seen, what="the error in the dashboard")
     assert "training thread" in dash.errors_seen[0] and "NaN" in dash.errors_seen[0]
     shown = "".join(o["text"] for o in dash.errors.outputs)
     assert "FloatingPointError" in shown and "Traceback" in shown
-    wait_for(lambda: "error" in dash.status.value, what="the status 'error'")
+    wait_until(lambda: "error" in dash.status.value, what="the status 'error'")
     time.sleep(0.2)
     assert len(dash.errors_seen) == 1, "one failure is reported once, not once per frame"
 
@@ -173,7 +166,7 @@ def test_an_error_in_the_render_thread_is_shown(trainer):
             raise ValueError("cannot draw")
 
     dash = Dashboard(trainer, fps=20, figure=BrokenFigure())
-    wait_for(lambda: dash.errors_seen, what="the render error")
+    wait_until(lambda: dash.errors_seen, what="the render error")
     assert dash.errors_seen == ["Error in the render thread: ValueError: cannot draw\n"]
     assert dash.running, "the render thread reports and goes on"
 

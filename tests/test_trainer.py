@@ -12,15 +12,8 @@ from helpers.hyperparams import Hyperparams
 from helpers.plots import TrainingFigure
 from helpers.qnet import build_q_network
 from helpers.trainer import Trainer, run_article_workflow
+from polling import wait_until
 
-
-def wait_until(condition, timeout=30.0, what="condition"):
-    """Poll condition() until it is true; fail the test after timeout seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.005)
 
 
 @pytest.fixture
