@@ -220,7 +220,7 @@ class Dashboard:
         """Refresh the status line and which buttons make sense now."""
         t = self.trainer
         rate = t.samples_per_second if t.status == "running" else 0.0  # not the last run's rate when idle
-        text = status_html(t.step_count, t.episode, rate, t.status, len(self.errors_seen))
+        text = status_html(t.step_count, t.episode, rate, t.status, len(self.errors_seen), t.batch_size)
         if text != self.status.value:  # unchanged values send no message to the browser
             self.status.value = text
         self._enable_buttons(t.status)
@@ -296,14 +296,16 @@ def rest_after(spent: float, period: float) -> float:
     return min(max(period - spent, spent * (1 / RENDER_SHARE - 1)), MAX_REST)
 
 
-def status_html(step: int, episode: int, samples_per_second: float, status: str, errors: int = 0) -> str:
-    """The status line: status, step, episode and samples/s, large enough to read on a projector."""
+def status_html(step: int, episode: int, samples_per_second: float, status: str, errors: int = 0,
+                batch_size: int = 1) -> str:
+    """The status line: status, step, episode, steps/s and samples/s, large enough to read on a projector."""
     colour = {"running": "#1a7f37", "paused": "#9a6700", "error": "#cf222e"}.get(status, "#57606a")
     first = f"<b style='color:{colour}'>● {html.escape(status)}</b>"
     if errors:
         first += f" &nbsp;<b style='color:#cf222e'>({errors} error{'s' * (errors > 1)}, see below the figure)</b>"
     numbers = " &nbsp;·&nbsp; ".join([f"step <b>{step:,}</b>", f"episode <b>{episode:,}</b>",
-                                      f"<b>{samples_per_second:,.0f}</b> samples/s"])
+                                      f"<b>{samples_per_second / batch_size:,.0f}</b> steps/s "
+                                      f"({samples_per_second:,.0f} samples/s)"])
     # tabular figures: the numbers change twice a second and must not make the line jitter
     return (f"<div style='font-size:1.3em; line-height:1.6; padding-top:4px; "
             f"font-variant-numeric:tabular-nums'>{first}<br>{numbers}</div>")

@@ -95,7 +95,7 @@ def test_status_line_shows_progress(trainer):
     dash.start()
     wait_until(lambda: trainer.step_count > 50 and "running" in dash.status.value, what="the status line")
     wait_until(lambda: "step <b>0</b>" not in dash.status.value, what="the step count in the status line")
-    for word in ("step", "episode", "samples/s", "running"):
+    for word in ("step", "episode", "steps/s", "samples/s", "running"):
         assert word in dash.status.value
 
 
