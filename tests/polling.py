@@ -5,10 +5,11 @@ import time
 import pytest
 
 
-def wait_until(condition, timeout: float = 30.0, what: str = "condition", interval: float = 0.01) -> None:
-    """Poll condition() until it is true; fail the test, naming `what`, after timeout seconds."""
+def wait_until(condition, timeout: float = 30.0, what: str = "condition", interval: float = 0.01):
+    """Poll condition() until it returns something true, and return that; fail the test after timeout s."""
     deadline = time.monotonic() + timeout
-    while not condition():
+    while not (value := condition()):
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout} s waiting for {what}")
         time.sleep(interval)
+    return value

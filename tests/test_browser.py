@@ -180,11 +180,12 @@ def kernel_state(page, n: int) -> dict:
 
 
 def image_fingerprint(page) -> str:
-    """A checksum of the dashboard figure's pixels, as the browser shows them."""
+    """A checksum of the dashboard figure's pixels, as the browser shows them ('' between two frames)."""
     # Drawn from the <img> element itself: fetching its blob: URL could race with the widget
     # revoking it when the next frame arrives (and log a console error of our own making).
     return page.locator("img.widget-image").first.evaluate("""async img => {
         try { await img.decode(); } catch (e) { /* a newer frame replaced this one: draw what is shown */ }
+        if (!img.naturalWidth) return '';  // caught while one frame replaces another: no picture yet
         const c = document.createElement('canvas');
         c.width = img.naturalWidth; c.height = img.naturalHeight;
         const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
@@ -193,6 +194,15 @@ def image_fingerprint(page) -> str:
         return `${c.width}x${c.height}:${h}`;
     }""")
 
+
+
+def new_frame(page, than: str = "", timeout: float = 10, what: str = "a figure") -> str:
+    """Wait until the dashboard shows a frame other than `than`; return its fingerprint."""
+    def shown():
+        fp = image_fingerprint(page)
+        return fp if fp not in ("", than) else None
+
+    return wait_until(shown, timeout, what)
 
 
 def test_steer_training_live_in_jupyterlab(lab, browser_page, tmp_path):
@@ -208,7 +218,7 @@ def test_steer_training_live_in_jupyterlab(lab, browser_page, tmp_path):
     page.locator("button.jupyter-button", has_text="Start").first.click()
     wait_until(lambda: "running" in status.inner_text(), 20, "the status line to say 'running'")
     time.sleep(1.5)  # let steps pass, so that the change lands in the middle of the run
-    before = image_fingerprint(page)
+    before = new_frame(page, what="the first frame of the figure")
 
     alpha = page.locator(".widget-slider", has_text="alpha")
     start_value = float(alpha.locator(".widget-readout").inner_text())
@@ -217,17 +227,17 @@ def test_steer_training_live_in_jupyterlab(lab, browser_page, tmp_path):
         page.keyboard.press("ArrowRight")
     wait_until(lambda: float(alpha.locator(".widget-readout").inner_text()) == round(start_value + 0.05, 2),
                10, "the alpha slider to move by 5 steps of 0.01")
-    wait_until(lambda: image_fingerprint(page) != before, 10, "the figure to change while training runs")
+    new_frame(page, than=before, what="the figure to change while training runs")
 
     gamma = page.locator(".widget-slider", has_text="gamma")
     gamma_start = float(gamma.locator(".widget-readout").inner_text())
-    after_alpha = image_fingerprint(page)
+    after_alpha = new_frame(page, what="a frame after alpha moved")
     gamma.locator(".noUi-handle").focus()
     for _ in range(3):
         page.keyboard.press("ArrowLeft")
     wait_until(lambda: float(gamma.locator(".widget-readout").inner_text()) == round(gamma_start - 0.03, 2),
                10, "the gamma slider to move by 3 steps of 0.01")
-    wait_until(lambda: image_fingerprint(page) != after_alpha, 10, "the figure to change after gamma moved")
+    new_frame(page, than=after_alpha, what="the figure to change after gamma moved")
     time.sleep(2)  # a few more frames (about 2 a second), then a picture for whoever debugs this test
     dashboard.screenshot(path=str(tmp_path / "dashboard.png"))
 
