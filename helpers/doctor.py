@@ -6,6 +6,7 @@ From a shell: ``make doctor`` (or ``python -m helpers.doctor``).
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from dataclasses import dataclass
@@ -95,6 +96,24 @@ def check_library() -> list[Check]:
     return out
 
 
+def check_kernel() -> Check:
+    """The 'python3' kernel JupyterLab starts must be this Python (an older user-wide one can shadow it)."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec("python3")
+    except NoSuchKernel:
+        return Check("python3 kernel", False, "not found", "run `make setup` (it installs ipykernel)")
+    exe = spec.argv[0]
+    # jupyter_client runs a bare "python" with the Python that runs JupyterLab: this one, via `make lab`.
+    if exe in ("python", "python3", f"python{sys.version_info[0]}.{sys.version_info[1]}") or \
+            os.path.realpath(exe) == os.path.realpath(sys.executable):
+        return Check("python3 kernel", True, f"runs this Python ({spec.resource_dir})")
+    return Check("python3 kernel", False, f"runs {exe}, not this kit's Python ({spec.resource_dir})",
+                 f"the lessons would not find `helpers` there. Remove that kernel with "
+                 f"`jupyter kernelspec remove python3` (it is {spec.resource_dir}), then run `make lab` again")
+
+
 def check_browser() -> Check:
     found = shutil.which("chromium") or (shutil.which("/usr/bin/chromium"))
     return Check("chromium (optional)", True if found else None, found or "not found",
@@ -103,7 +122,8 @@ def check_browser() -> Check:
 
 def checks() -> list[Check]:
     """Every check, in the order a learner should fix them."""
-    return [check_python(), *check_packages(), check_go(), check_cc(), *check_library(), check_browser()]
+    return [check_python(), *check_packages(), check_go(), check_cc(), *check_library(), check_kernel(),
+            check_browser()]
 
 
 def run() -> bool:

