@@ -54,6 +54,9 @@ BUTTONS = {  # name -> (label, icon, style)
 }
 RENDER_SHARE = 0.25  # at most this fraction of wall time goes to drawing frames
 MAX_REST = 1.0  # seconds: the longest pause between two frames
+# Steps a frame reads from the history: all of a short run, evenly spaced ones of a long
+# run, so that a frame costs the same after an hour of training as after a minute.
+SNAPSHOT_ROWS = 20_000
 _LIVE: dict[str, "Dashboard"] = {}  # key -> the dashboard currently shown
 _LIVE_LOCK = threading.Lock()
 
@@ -210,7 +213,7 @@ class Dashboard:
             from .plots import TrainingFigure  # matplotlib loads here, in the render thread
 
             self._figure = TrainingFigure()
-        self._figure.update(self.trainer.history.snapshot())
+        self._figure.update(self.trainer.history.snapshot(max_rows=SNAPSHOT_ROWS))
         self.image.value = self._figure.png()
         self._drawn_key = key
         self.frames += 1

@@ -28,6 +28,13 @@ INT_FIELDS = ("step", "episode", "samples")
 CHANGE_FIELDS = ("step", "name", "old", "new")
 
 
+def evenly_spaced(n: int, k: int) -> np.ndarray:
+    """Indices of at most k evenly spread points out of n (the first and last included)."""
+    if n <= k:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, k).astype(int))
+
+
 class History:
     """Thread-safe per-step training records plus the list of hyperparameter changes."""
 
@@ -77,10 +84,18 @@ class History:
         with self._lock:
             return list(self._changes)
 
-    def snapshot(self) -> dict:
-        """Copies of every column as NumPy arrays (q_mean is steps x actions), plus 'changes'."""
+    def snapshot(self, max_rows: int | None = None) -> dict:
+        """Copies of every column as NumPy arrays (q_mean is steps x actions), plus 'changes'.
+
+        With max_rows, a long history comes back as that many evenly spaced steps (first
+        and last included): a live figure then costs the same after an hour as after a minute.
+        """
         with self._lock:
-            snap = {name: col[: self._n].copy() for name, col in self._cols.items()}
+            if max_rows is None or self._n <= max_rows:
+                snap = {name: col[: self._n].copy() for name, col in self._cols.items()}
+            else:
+                rows = evenly_spaced(self._n, max_rows)
+                snap = {name: col[rows] for name, col in self._cols.items()}  # fancy indexing copies
             snap["changes"] = list(self._changes)
         return snap
 

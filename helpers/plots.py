@@ -28,6 +28,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, NullFormatter
 from PIL import Image
 
+from .history import evenly_spaced
+
 MARKED = {"alpha": ("α", "tab:purple"), "gamma": ("γ", "tab:green")}
 Q_COLORS = ("tab:blue", "tab:orange", "tab:red", "tab:cyan", "tab:brown", "tab:pink")
 NICE = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
@@ -87,7 +89,7 @@ class TrainingFigure:
     def update(self, snapshot: dict) -> "TrainingFigure":
         """Show a History snapshot: move the lines, rescale, add markers for new alpha/gamma changes."""
         step, loss, q = snapshot["step"], snapshot["loss"], np.asarray(snapshot["q_mean"])
-        keep = _thin(len(step), self.max_points)
+        keep = evenly_spaced(len(step), self.max_points)
         x = step[keep]
         self._ensure_q_lines(q.shape[1] if q.ndim == 2 else 0)
         for a, line in enumerate(self.q_lines):
@@ -191,13 +193,6 @@ def moving_average(y: np.ndarray, window: int | None = None) -> np.ndarray:
     c = np.cumsum(np.insert(y, 0, 0.0))
     lo = np.maximum(np.arange(1, len(y) + 1) - window, 0)
     return (c[1:] - c[lo]) / (np.arange(1, len(y) + 1) - lo)
-
-
-def _thin(n: int, max_points: int) -> np.ndarray:
-    """Indices of at most max_points evenly spread points (the last one included)."""
-    if n <= max_points:
-        return np.arange(n)
-    return np.unique(np.linspace(0, n - 1, max_points).astype(int))
 
 
 def _bursts(changes, gap: float) -> list[tuple[int, str, float, float]]:

@@ -347,3 +347,21 @@ def test_figure_updates_its_lines_and_marks_changes(trainer):
     t.reset()
     fig.update(t.history.snapshot())  # a cleared history clears the markers
     assert not [ln for ln in fig.ax_loss.lines if ln.get_linestyle() == "--"]
+
+
+def test_a_long_history_is_snapshotted_in_bounded_size():
+    """A live figure reads at most max_rows steps, evenly spread, the first and the last included."""
+    from helpers.history import History
+
+    h = History(n_actions=2)
+    for i in range(5000):
+        h.record(step=i, episode=0, loss=float(i), q_mean=[i, -i], alpha=0.5, gamma=0.9, epsilon=0.1,
+                 learning_rate=1e-3)
+    h.add_change(10, "alpha", 0.5, 0.2)
+    full, thin = h.snapshot(), h.snapshot(max_rows=100)
+    assert len(full["step"]) == 5000 and len(thin["step"]) == 100
+    assert thin["step"][0] == 0 and thin["step"][-1] == 4999
+    assert np.all(np.diff(np.diff(thin["step"])) <= 1)  # evenly spread
+    np.testing.assert_array_equal(thin["q_mean"][:, 0], thin["step"])  # rows stay whole
+    assert thin["changes"] == full["changes"] == [(10, "alpha", 0.5, 0.2)]
+    assert len(h.snapshot(max_rows=10_000)["step"]) == 5000  # short histories come back whole
