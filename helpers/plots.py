@@ -59,7 +59,7 @@ class TrainingFigure:
         self.q_lines: list = []
         self.loss_line, = self.ax_loss.plot([], [], color="tab:red", lw=0.6, alpha=0.35, label="per step")
         self.smooth_line, = self.ax_loss.plot([], [], color="tab:red", lw=1.8, label="moving average")
-        self.ax_loss.legend(loc="upper right", fontsize=8)
+        self.ax_loss.legend(loc="lower left", fontsize=8)
         self._markers: list = []  # the dashed lines of the change markers
         self._labels: list = []  # their labels, drawn above the lines
         self._marked: list = []  # the alpha/gamma changes shown
@@ -78,7 +78,7 @@ class TrainingFigure:
             a = len(self.q_lines)
             line, = self.ax_q.plot([], [], color=Q_COLORS[a % len(Q_COLORS)], lw=1.4, label=self._action_name(a))
             self.q_lines.append(line)
-        self.ax_q.legend(loc="upper left", fontsize=8)
+        self.ax_q.legend(loc="lower right", fontsize=8)
         self._background = None
 
     @property
