@@ -31,16 +31,25 @@ def figure(name: str, value: float, unit: str, **extra) -> dict:
     return {"name": name, "value": value, "unit": unit, **extra}
 
 
-def median_time(fn, repeat: int = 15, number: int = 1) -> float:
-    """Median wall time of one fn() call, over `repeat` rounds of `number` calls."""
-    fn()  # warm up (first calls page in memory, fill caches)
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - start) / number)
-    return statistics.median(times)
+def _round_seconds(fn, number: int) -> float:
+    """Seconds taken by `number` calls of fn()."""
+    start = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return time.perf_counter() - start
+
+
+def median_time(fn, repeat: int = 15, number: int = 1, min_seconds: float | None = None) -> float:
+    """Median wall time of one fn() call, over `repeat` rounds of `number` calls.
+
+    With min_seconds, `number` grows tenfold until a round lasts that long, so a quick
+    call is not lost in the timer's own resolution.
+    """
+    round_s = _round_seconds(fn, number)  # also the warm-up (first calls page in memory, fill caches)
+    while min_seconds is not None and round_s < min_seconds and number < 1_000_000:
+        number *= 10
+        round_s = _round_seconds(fn, number)
+    return statistics.median(_round_seconds(fn, number) / number for _ in range(repeat))
 
 
 def go_figures() -> list[dict]:

@@ -15,13 +15,11 @@ Lesson 02 measures, for n transitions:
 
 from __future__ import annotations
 
-import statistics
-from time import perf_counter
-
 import numpy as np
 from matplotlib.figure import Figure
 
 from . import reference
+from .bench import median_time
 
 ALPHA, GAMMA = 0.5, 0.9
 SIZES = (1, 3, 10, 30, 100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000)
@@ -58,20 +56,9 @@ def methods(lib) -> dict:
     }
 
 
-def _round(fn, number: int) -> float:
-    """Seconds taken by `number` calls of fn()."""
-    start = perf_counter()
-    for _ in range(number):
-        fn()
-    return perf_counter() - start
-
-
 def time_call(fn, repeat: int = 5, min_seconds: float = 2e-3) -> float:
     """Median seconds of one fn() call; quick calls are looped until a round lasts min_seconds."""
-    number = 1
-    while _round(fn, number) < min_seconds and number < 1_000_000:  # the first round warms up
-        number *= 10
-    return statistics.median(_round(fn, number) / number for _ in range(repeat))
+    return median_time(fn, repeat, min_seconds=min_seconds)
 
 
 def measure_costs(lib, sizes=SIZES, repeat: int = 5, slow_cap: int = 100_000, seed: int = 0) -> list[dict]:
@@ -102,8 +89,7 @@ def scalar_call_costs(lib, number: int = 20_000, repeat: int = 5) -> dict:
         "checked call (lib.update_q_value)": lambda: lib.update_q_value(1.0, 1.0, 2.0, 0.5, 0.9),
         "checked call (lib.q_update_scalar)": lambda: lib.q_update_scalar(1.0, 1.0, 2.0, False, 0.5, 0.9),
     }
-    return {name: 1e9 * statistics.median(_round(fn, number) / number for _ in range(repeat))
-            for name, fn in calls.items()}
+    return {name: 1e9 * median_time(fn, repeat, number) for name, fn in calls.items()}
 
 
 def pivot(rows: list[dict], value: str = "ns_per_item") -> dict:
