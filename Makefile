@@ -40,7 +40,7 @@ setup: $(STAMP) ## create .venv and install everything (Go toolchain included)
 
 .PHONY: lib
 lib: $(STAMP) | .cc ## build the Go library (build/libqvalue-<hash>.so) if its sources changed
-	$(PY) -m helpers.golib build
+	$(PY) -m helpers.bridge build
 
 .PHONY: lab
 lab: lib ## set everything up and open the lessons in JupyterLab
@@ -48,12 +48,17 @@ lab: lib ## set everything up and open the lessons in JupyterLab
 
 .PHONY: doctor
 doctor: $(STAMP) ## check Python, Go, the C compiler and the library, with advice
-	$(PY) -m helpers.doctor
+	$(PY) -m helpers.tooling.doctor
 
 .PHONY: test
-test: lib ## run every test: Go (vet, gofmt, tests, short fuzz), then pytest with lessons in fast mode
+test: lib ## run every test: lint, Go (vet, gofmt, tests, short fuzz), then pytest with lessons in fast mode
+	$(MAKE) lint
 	$(MAKE) test-go
 	QKIT_FAST=1 $(PY) -m pytest
+
+.PHONY: lint
+lint: $(STAMP) ## ruff on the Python code (settings in pyproject.toml)
+	$(BIN)/ruff check helpers tests
 
 .PHONY: test-go
 test-go: $(STAMP) ## Go checks only: gofmt, go vet, go test, 5 s of fuzzing per target
@@ -62,14 +67,17 @@ test-go: $(STAMP) ## Go checks only: gofmt, go vet, go test, 5 s of fuzzing per 
 	cd go && $(abspath $(GO)) vet ./... && $(abspath $(GO)) test ./...
 	cd go && $(abspath $(GO)) test -run '^$$' -fuzz '^FuzzUpdateBatch$$' -fuzztime 5s ./qlearn
 	cd go && $(abspath $(GO)) test -run '^$$' -fuzz '^FuzzTDTargets$$' -fuzztime 5s ./qlearn
+	cd go && $(abspath $(GO)) test -run '^$$' -fuzz '^FuzzRunEpisodes$$' -fuzztime 5s ./qlearn
+	cd go && $(abspath $(GO)) test -run '^$$' -fuzz '^FuzzDQNTargets$$' -fuzztime 5s ./qlearn
+	cd go && $(abspath $(GO)) test -run '^$$' -fuzz '^FuzzDQNTargetsShapes$$' -fuzztime 5s ./qlearn
 
 .PHONY: bench
 bench: lib ## measure: print a table and write results/bench.json
-	$(PY) -m helpers.bench
+	$(PY) -m helpers.tooling.bench
 
 .PHONY: demo
 demo: lib ## train headless (the article's `python main.py`, done well): figure + history in runs/demo
-	$(PY) -m helpers.demo --out runs/demo
+	$(PY) -m helpers.tooling.demo --out runs/demo
 
 .PHONY: chromium
 chromium: ## install Debian's Chromium for the browser test (needs root or sudo)
@@ -79,7 +87,7 @@ chromium: ## install Debian's Chromium for the browser test (needs root or sudo)
 
 .PHONY: strip
 strip: $(STAMP) ## remove outputs from the lesson notebooks (before committing)
-	$(PY) -m helpers.notebooks strip notebooks/*.ipynb
+	$(PY) -m helpers.tooling.notebooks strip notebooks/*.ipynb
 
 .PHONY: clean
 clean: ## remove the built library and results (keeps .venv)

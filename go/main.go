@@ -6,7 +6,9 @@
 // Rules kept by every export: only C scalars and C pointers with lengths
 // cross the boundary; Go reads and writes the caller's buffers during the call
 // only and never keeps them; Go memory is never returned; and no panic
-// escapes: each call returns a status code (0 = ok, see qlearn.Code).
+// escapes: each call returns a status code (0 = ok). qvalueStatusCount and
+// qvalueStatusText (status.go) publish the table of codes, names and
+// messages, so that Python reads them instead of copying them.
 package main
 
 /*
@@ -103,13 +105,7 @@ func tdTargets(nextQ *C.double, n, actions C.int64_t, reward *C.double, terminal
 //
 //export qvalueBuildInfo
 func qvalueBuildInfo(buf *C.char, size C.int64_t) C.int64_t {
-	info := buildID + " " + runtime.Version()
-	if buf != nil && size > 0 {
-		dst := unsafe.Slice((*byte)(unsafe.Pointer(buf)), size)
-		k := copy(dst[:size-1], info)
-		dst[k] = 0
-	}
-	return C.int64_t(len(info))
+	return putString(buf, size, buildID+" "+runtime.Version())
 }
 
 // floats views n C doubles as a Go slice, valid for this call only.

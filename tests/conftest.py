@@ -10,7 +10,6 @@ os.environ.setdefault("QKIT_FAST", "1")
 @pytest.fixture(scope="session")
 def lib():
     """The kit's Go library, built from the current sources and loaded once."""
-    from helpers import golib
-
+    from helpers.bridge import golib
     golib.build(quiet=True)
     return golib.load()

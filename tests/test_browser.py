@@ -5,6 +5,7 @@ Without chromium the test skips on a learner's machine and fails in CI (CI=true)
 installs it first.
 """
 
+import contextlib
 import functools
 import json
 import os
@@ -17,10 +18,10 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import polling
 import pytest
 
-import polling
-from helpers import notebooks
+from helpers.tooling import notebooks
 
 pytestmark = pytest.mark.browser
 # Each poll asks the page (a pixel checksum of the figure, say): 5 a second is plenty.
@@ -133,10 +134,8 @@ def browser_page(lab, tmp_path):
             page.set_default_timeout(60_000)
             yield Page(page)
         finally:
-            try:
+            with contextlib.suppress(Exception):  # the browser may already be gone
                 page.screenshot(path=str(tmp_path / "last.png"), full_page=False)  # for a failing run
-            except Exception:  # noqa: BLE001 - the browser may already be gone
-                pass
             browser.close()
 
 

@@ -7,11 +7,11 @@ import pytest
 
 pytest.importorskip("ipywidgets")
 
-from helpers import dashboard  # noqa: E402
-from helpers.dashboard import Dashboard, stretch_table, stretches  # noqa: E402
-from helpers.trainer import Trainer, running_trainers  # noqa: E402
-from polling import wait_until  # noqa: E402
+from polling import wait_until
 
+from helpers.learning.trainer import Trainer, running_trainers
+from helpers.steering import dashboard
+from helpers.steering.dashboard import Dashboard, stretch_table, stretches
 
 
 def render_threads():
@@ -20,7 +20,7 @@ def render_threads():
 
 @pytest.fixture
 def trainer():
-    t = Trainer(env="CartPole-v1", alpha=0.5, gamma=0.9, batch_size=8, seed=0)
+    t = Trainer.create(env="CartPole-v1", alpha=0.5, gamma=0.9, batch_size=8, seed=0)
     yield t
     t.stop()
 
@@ -74,6 +74,7 @@ def test_buttons_drive_the_trainer(trainer):
     assert trainer.status == "idle" and b["pause"].disabled and b["stop"].disabled
     b["start"].click()
     assert trainer.status == "running" and b["start"].disabled and not b["stop"].disabled
+    wait_until(lambda: trainer.step_count > 0, what="a first step")  # a person is slower than a thread
     b["pause"].click()
     assert trainer.status == "paused" and b["pause"].description == "Resume"
     paused_at = trainer.step_count
@@ -149,11 +150,12 @@ def test_an_error_in_the_training_thread_is_shown(trainer, monkeypatch):
 def test_an_error_in_a_callback_is_shown(trainer, monkeypatch):
     dash = Dashboard(trainer)
 
-    def refuse(name, value):
-        raise RuntimeError(f"cannot set {name}")
+    def refuse(change):  # the slider is linked to the trait: make setting the trait fail
+        raise RuntimeError(f"cannot set {change['name']}")
 
-    monkeypatch.setattr(trainer, "set", refuse)
+    trainer.params.observe(refuse, names="alpha")
     dash.sliders["alpha"].value = 0.1  # must not raise into the widget machinery
+    trainer.params.unobserve(refuse, names="alpha")
     assert dash.errors_seen == ["Error in the alpha slider: RuntimeError: cannot set alpha\n"]
     monkeypatch.setattr(trainer, "start", lambda steps=None: 1 / 0)
     dash.buttons["start"].click()
@@ -186,9 +188,9 @@ def test_rebuilding_replaces_the_previous_dashboard(trainer):
 
 
 def test_a_new_trainer_stops_the_old_one():
-    old = Trainer(env="CartPole-v1", batch_size=8, seed=0)
+    old = Trainer.create(env="CartPole-v1", batch_size=8, seed=0)
     Dashboard(old).start()
-    new = Trainer(env="CartPole-v1", batch_size=8, seed=1)  # both cells run again
+    new = Trainer.create(env="CartPole-v1", batch_size=8, seed=1)  # both cells run again
     dash = Dashboard(new)
     assert old.status == "stopped", "a trainer nobody can see any more must not keep training"
     assert len(render_threads()) == 1 and dash.running

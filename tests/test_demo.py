@@ -1,4 +1,4 @@
-"""`python -m helpers.demo`: trains headless, writes figure + history, refuses bad arguments."""
+"""`python -m helpers.tooling.demo`: trains headless, writes figure + history, refuses bad arguments."""
 
 import csv
 import os
@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import demo
-from helpers.history import History
+from helpers.steering import runstore
+from helpers.steering.history import History
+from helpers.tooling import demo
 
 ROOT = Path(__file__).resolve().parent.parent
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -18,7 +19,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 def run_cli(*args, timeout=300):
     """Run the real command line in a fresh process (fork + exec: nothing Go-related is forked)."""
     env = dict(os.environ, QKIT_FAST="1")
-    return subprocess.run([sys.executable, "-m", "helpers.demo", *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "helpers.tooling.demo", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -30,7 +31,8 @@ def test_cli_writes_figure_history_and_model(tmp_path, lib):
     with open(out / "history.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 40 and rows[-1]["step"] == "39" and float(rows[0]["alpha"]) == 0.4
-    assert (out / "model.keras").stat().st_size > 0
+    run = runstore.load_run(out)  # the run itself, saved atomically beside the exports
+    assert run.config["step_count"] == 40 and len(run.history) == 40
     assert str(out / "figure.png") in proc.stdout and "samples/s" in proc.stdout
     assert "40/40" in proc.stderr, "tqdm's progress bar goes to stderr"
 
@@ -49,18 +51,20 @@ def test_main_in_process_on_random_states(tmp_path, capsys, lib):
     (["--alpha", "1.5"], "alpha .* must be in \\[0, 1\\]; got 1.5"),
     (["--gamma", "-1"], "gamma .* must be in \\[0, 1\\]; got -1"),
     (["--epsilon", "nan"], "epsilon .* must be in \\[0, 1\\]"),
-    (["--steps", "0"], "steps must be a whole number >= 1; got 0"),
+    (["--steps", "0"], "steps must be a whole number >= 1 and <= 1,000,000,000 .*; got 0"),
     (["--steps", "ten"], "steps must be a whole number"),
     (["--env", "Nope-v0"], "unknown environment 'Nope-v0'"),
     (["--env", "cartpole"], "Did you mean CartPole"),
-    (["--seed", "-3"], "seed must be a whole number >= 0"),
+    (["--seed", "-3"], "seed must be a whole number >= 0 .*; got -3"),
+    (["--seed", str(2**64)], "seed must be a whole number >= 0 and <= 4,294,967,295 .*; got 18446744073709551616"),
+    (["--batch-size", str(10**9)], "batch_size must be a whole number >= 1 and <= 65,536"),
 ])
 def test_bad_arguments_exit_non_zero_with_a_clear_message(args, message, capsys):
     with pytest.raises(SystemExit) as exit_:
         demo.main(args)
     assert exit_.value.code == 2
     err = capsys.readouterr().err
-    assert err.startswith("usage: python -m helpers.demo")
+    assert err.startswith("usage: python -m helpers.tooling.demo")
     assert __import__("re").search(message, err), err
 
 
@@ -74,3 +78,46 @@ def test_cli_bad_argument_exits_non_zero():
     proc = run_cli("--alpha", "1.5", timeout=120)
     assert proc.returncode == 2
     assert "error: argument --alpha" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# -- fails fast, stops cleanly --------------------------------------------------------
+
+
+@pytest.mark.parametrize("out, words", [("", "--out needs a folder name"),
+                                        ("FILE", "exists and is not a folder"),
+                                        ("FILE/sub", "cannot write into")])
+def test_bad_out_is_refused_before_training(tmp_path, out, words):
+    (tmp_path / "FILE").write_text("not a folder")
+    proc = run_cli("--out", out.replace("FILE", str(tmp_path / "FILE")) if out else "", "--steps", "100000",
+                   timeout=60)
+    assert proc.returncode == 2 and words in proc.stderr and "Traceback" not in proc.stderr
+    assert "samples/s" not in proc.stdout + proc.stderr, "it must not train first"
+
+
+def test_ctrl_c_saves_the_steps_done_and_exits_130(tmp_path, lib):
+    import signal
+    import time
+
+    out = tmp_path / "interrupted"
+    env = dict(os.environ, QKIT_FAST="1")
+    proc = subprocess.Popen([sys.executable, "-m", "helpers.tooling.demo", "--env", "random", "--steps", "1000000",
+                             "--out", str(out)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + 120
+    err = ""
+    while time.monotonic() < deadline:  # wait until tqdm shows steps being trained
+        line = proc.stderr.readline()
+        err += line
+        if "step" in line and "/1000000" in line.replace(",", "") and " 0/" not in line:
+            break
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    stdout, rest = proc.communicate(timeout=120)
+    err += rest
+    assert proc.returncode == 130, err[-2000:]
+    assert "Traceback" not in err
+    lines = [ln for ln in err.splitlines() if "interrupted" in ln]
+    assert len(lines) == 1 and "saved the" in lines[0], err[-1000:]
+    run = runstore.load_run(out)
+    assert run.config["step_count"] > 0 and len(run.history) == run.config["step_count"]
+    assert (out / "figure.png").read_bytes()[:8] == PNG

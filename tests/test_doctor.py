@@ -3,11 +3,12 @@
 import subprocess
 import sys
 
-from helpers import doctor, golib
+from helpers.bridge import golib
+from helpers.tooling import doctor
 
 
 def test_doctor_passes_on_a_complete_install(lib):
-    proc = subprocess.run([sys.executable, "-m", "helpers.doctor"], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "helpers.tooling.doctor"], capture_output=True, text=True,
                           cwd=golib.KIT_ROOT, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for name in ("Python", "tensorflow", "go", "C compiler", "Go library works"):

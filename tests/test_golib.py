@@ -1,4 +1,4 @@
-"""The Go library through helpers.golib: parity with NumPy, the article's
+"""The Go library through helpers.bridge.golib: parity with NumPy, the article's
 semantics, every validation error, and the build and reload guards."""
 
 import ctypes
@@ -11,7 +11,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from helpers import golib, reference as ref, toolchain
+from helpers.bridge import golib, toolchain
+from helpers.bridge import reference as ref
 
 
 def transitions(n, seed=0, terminal_rate=0.2):
@@ -121,7 +122,7 @@ def test_build_info_names_the_source_hash(lib):
     (dict(max_next_q=[1.0, -np.inf]), ValueError, "max_next_q[1] is -inf"),
     (dict(terminal=[0, 2]), ValueError, "True/False"),
     (dict(terminal=["no", "yes"]), TypeError, "terminal must hold True/False"),
-    (dict(alpha=1.5), ValueError, "alpha is the learning rate"),
+    (dict(alpha=1.5), ValueError, "alpha is the Q-learning step size"),
     (dict(alpha=-0.1), ValueError, "must be in [0, 1]"),
     (dict(alpha=float("nan")), ValueError, "alpha"),
     (dict(gamma=2), ValueError, "gamma is the discount factor"),
@@ -175,6 +176,11 @@ def _raw_void(lib, name, nargs):
     return fn
 
 
+def codes(lib) -> dict[str, int]:
+    """NAME -> status code, as the loaded library reports them."""
+    return {name: code for code, (name, _) in lib.status.items()}
+
+
 def test_go_refuses_bad_calls_that_bypass_python(lib):
     """Null pointers, negative lengths and bad parameters return codes; nothing crashes."""
     P, D, I64, U8 = ctypes.c_void_p, ctypes.c_double, ctypes.c_int64, ctypes.c_void_p
@@ -182,20 +188,21 @@ def test_go_refuses_bad_calls_that_bypass_python(lib):
     fn.argtypes, fn.restype = [P, P, P, U8, I64, D, D, P], ctypes.c_int
     buf = (ctypes.c_double * 4)()
     flags = (ctypes.c_uint8 * 4)()
-    assert fn(None, None, None, None, 4, 0.5, 0.9, None) == golib.NIL_POINTER
-    assert fn(buf, buf, buf, flags, -1, 0.5, 0.9, buf) == golib.LENGTH
-    assert fn(buf, buf, buf, flags, 4, 7.0, 0.9, buf) == golib.ALPHA
-    assert fn(buf, buf, buf, flags, 4, 0.5, -3.0, buf) == golib.GAMMA
-    assert fn(None, None, None, None, 0, 0.5, 0.9, None) == golib.OK
+    code = codes(lib)
+    assert fn(None, None, None, None, 4, 0.5, 0.9, None) == code["NIL_POINTER"]
+    assert fn(buf, buf, buf, flags, -1, 0.5, 0.9, buf) == code["LENGTH"]
+    assert fn(buf, buf, buf, flags, 4, 7.0, 0.9, buf) == code["ALPHA"]
+    assert fn(buf, buf, buf, flags, 4, 0.5, -3.0, buf) == code["GAMMA"]
+    assert fn(None, None, None, None, 0, 0.5, 0.9, None) == code["OK"]
     td = ctypes.CDLL(str(lib.path)).tdTargets
     td.argtypes, td.restype = [P, I64, I64, P, U8, D, P], ctypes.c_int
-    assert td(buf, 2, 0, buf, flags, 0.9, buf) == golib.ACTIONS
+    assert td(buf, 2, 0, buf, flags, 0.9, buf) == code["ACTIONS"]
     # n * actions overflows int64: Go's unsafe.Slice panics, and the export
     # recovers it into a status code instead of taking the process down.
-    assert td(buf, 2**62, 4, buf, flags, 0.9, buf) == golib.PANIC
+    assert td(buf, 2**62, 4, buf, flags, 0.9, buf) == code["PANIC"]
     q = ctypes.CDLL(str(lib.path)).qUpdate
     q.argtypes, q.restype = [D, D, D, ctypes.c_int, D, D, P], ctypes.c_int
-    assert q(1.0, 1.0, 1.0, 0, 0.5, 0.9, None) == golib.NIL_POINTER
+    assert q(1.0, 1.0, 1.0, 0, 0.5, 0.9, None) == code["NIL_POINTER"]
 
 
 # -- building -------------------------------------------------------------------
@@ -256,7 +263,7 @@ def test_cli_build_reports_errors_without_traceback(go_copy, tmp_path):
     (go_copy / "main.go").write_text("package main\nfunc main() { oops }\n")
     env = {"QKIT_GO_DIR": str(go_copy), "QKIT_BUILD_DIR": str(tmp_path / "b"), "PATH": "/usr/bin:/bin"}
     # A minimal environment (no HOME): go must still find a cache folder.
-    proc = subprocess.run([sys.executable, "-m", "helpers.golib", "build"], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "helpers.bridge", "build"], capture_output=True, text=True,
                           env=env, cwd=golib.KIT_ROOT)
     assert proc.returncode == 1
     assert "undefined: oops" in proc.stderr and "Traceback" not in proc.stderr
@@ -265,7 +272,7 @@ def test_cli_build_reports_errors_without_traceback(go_copy, tmp_path):
 STALE_SCRIPT = """
 import numpy as np
 from pathlib import Path
-from helpers import golib
+from helpers.bridge import golib
 lib = golib.load()
 assert lib.q_update([1.0], [1.0], [2.0], [False], 0.5, 0.9)[0] == 1.9
 f = Path(golib.GO_DIR, "qlearn", "qlearn.go")

@@ -5,9 +5,8 @@ import re
 import nbformat
 import pytest
 
-from helpers.exercises import PASS_MARK
-
-from helpers import notebooks
+from helpers.tooling import notebooks
+from helpers.tooling.exercises import PASS_MARK
 
 LESSONS = notebooks.lessons()
 

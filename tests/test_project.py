@@ -17,7 +17,8 @@ def test_readme_names_one_setup_command_and_one_test_command():
 
 
 def test_ci_runs_the_readme_test_command():
-    lines = [l.strip() for l in (ROOT / ".ci" / "run").read_text().splitlines() if l.strip() and not l.startswith("#")]
+    lines = [ln.strip() for ln in (ROOT / ".ci" / "run").read_text().splitlines()
+             if ln.strip() and not ln.startswith("#")]
     assert lines[-1] == readme_commands()[1]
 
 

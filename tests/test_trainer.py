@@ -5,21 +5,22 @@ import time
 import gymnasium as gym
 import numpy as np
 import pytest
+from polling import wait_until
 from traitlets import TraitError
 
-from helpers.history import History, equal
-from helpers.hyperparams import Hyperparams
-from helpers.plots import TrainingFigure
-from helpers.qnet import build_q_network
-from helpers.trainer import Trainer, run_article_workflow
-from polling import wait_until
-
+from helpers.learning.article import run_article_workflow
+from helpers.learning.qnet import build_q_network
+from helpers.learning.trainer import Trainer
+from helpers.steering import runstore
+from helpers.steering.history import History, equal
+from helpers.steering.hyperparams import Hyperparams
+from helpers.steering.plots import TrainingFigure
 
 
 @pytest.fixture
 def trainer(lib):
     """A small trainer on the article's random states, stopped after the test whatever happens."""
-    t = Trainer(env="random", batch_size=16, seed=0, lib=lib)
+    t = Trainer.create(env="random", batch_size=16, seed=0, lib=lib)
     yield t
     t.stop()
 
@@ -108,7 +109,7 @@ def test_q_network_is_the_articles():
 def test_fast_trainer_learns_the_fixed_point(lib):
     # Random states, rewards uniform in [0, 1), nothing terminates: with alpha = 1,
     # Q(s, a) must settle at E[r] / (1 - gamma) = 0.5 / 0.5 = 1 for both actions.
-    t = Trainer(env="random", alpha=1.0, gamma=0.5, learning_rate=1e-2, batch_size=64, seed=0, lib=lib)
+    t = Trainer.create(env="random", alpha=1.0, gamma=0.5, learning_rate=1e-2, batch_size=64, seed=0, lib=lib)
     t.train(400)
     snap = t.history.snapshot()
     assert t.status == "finished" and t.step_count == 400 and len(t.history) == 400
@@ -118,7 +119,7 @@ def test_fast_trainer_learns_the_fixed_point(lib):
 
 
 def test_cartpole_counts_episodes(lib):
-    t = Trainer(env="CartPole-v1", batch_size=8, seed=0, lib=lib)
+    t = Trainer.create(env="CartPole-v1", batch_size=8, seed=0, lib=lib)
     t.train(60)  # a near-random policy drops the pole in ~10-40 steps
     assert t.episode > 0
     snap = t.history.snapshot()
@@ -232,7 +233,7 @@ def test_start_twice_is_refused(trainer):
 
 
 def test_reset_rebuilds_from_the_seed(lib):
-    t = Trainer(env="CartPole-v1", batch_size=8, seed=3, lib=lib)
+    t = Trainer.create(env="CartPole-v1", batch_size=8, seed=3, lib=lib)
     initial = [w.copy() for w in t.model.get_weights()]
     t.train(20)
     t.params.alpha = 0.3
@@ -248,12 +249,13 @@ def test_reset_rebuilds_from_the_seed(lib):
 
 
 def test_save_and_load_round_trip(lib, tmp_path):
-    t = Trainer(env="CartPole-v1", batch_size=8, seed=0, lib=lib)
+    t = Trainer.create(env="CartPole-v1", batch_size=8, seed=0, lib=lib)
     t.train(15)
     t.set("alpha", 0.25)
     t.train(10)
     path = t.save(tmp_path / "run")
-    assert {p.name for p in path.iterdir()} >= {"model.keras", "history.csv", "changes.csv", "trainer.json"}
+    current = path / (path / "CURRENT").read_text().strip()  # the run store: one complete save, named here
+    assert {p.name for p in current.iterdir()} >= {"model.keras", "history.sqlite", "config.json"}
 
     u = Trainer.load(path, lib=lib)
     for a, b in zip(t.model.get_weights(), u.model.get_weights()):
@@ -274,12 +276,12 @@ def test_save_while_running_is_consistent(trainer, tmp_path):
     path = trainer.save(tmp_path / "live")
     assert trainer.status == "running", "save() resumes a running trainer"
     trainer.stop()
-    saved = History.from_csv(path / "history.csv", path / "changes.csv")
-    np.testing.assert_array_equal(saved.snapshot()["step"], np.arange(len(saved)))
+    saved = runstore.load_run(path).history
+    np.testing.assert_array_equal(saved.full()["step"], np.arange(len(saved)))
 
 
 def test_an_error_in_the_training_thread_is_kept(lib):
-    t = Trainer(env="qkit-test/SensorFailure-v0", batch_size=4, seed=0, lib=lib)
+    t = Trainer.create(env="qkit-test/SensorFailure-v0", batch_size=4, seed=0, lib=lib)
     t.start()
     wait_until(lambda: t.status != "running", what="the thread to end")
     assert t.status == "error"
@@ -290,7 +292,7 @@ def test_an_error_in_the_training_thread_is_kept(lib):
 
 
 def test_a_go_error_reaches_the_caller_as_itself(lib):
-    t = Trainer(env="qkit-test/NanReward-v0", batch_size=4, seed=0, lib=lib)
+    t = Trainer.create(env="qkit-test/NanReward-v0", batch_size=4, seed=0, lib=lib)
     with pytest.raises(ValueError, match="reward.*nan.*finite"):
         t.train(20)  # Go refuses the NaN reward; train() raises it and keeps it
     assert t.status == "error" and isinstance(t.error, ValueError)
@@ -309,15 +311,15 @@ def test_bad_hyperparameters_are_refused(trainer, name, value):
 
 def test_bad_constructor_arguments_are_refused(lib):
     with pytest.raises(ValueError, match="alpha.*\\[0, 1\\]"):
-        Trainer(env="random", alpha=2.0, lib=lib)
+        Trainer.create(env="random", alpha=2.0, lib=lib)
     with pytest.raises(ValueError, match="batch_size"):
-        Trainer(env="random", batch_size=0, lib=lib)
+        Trainer.create(env="random", batch_size=0, lib=lib)
     with pytest.raises(ValueError, match="unknown environment"):
-        Trainer(env="NoSuchEnv-v9", lib=lib)
+        Trainer.create(env="NoSuchEnv-v9", lib=lib)
     with pytest.raises(ValueError, match="discrete"):
-        Trainer(env="Pendulum-v1", lib=lib)
+        Trainer.create(env="Pendulum-v1", lib=lib)
     with pytest.raises(ValueError, match="unknown hyperparameter"):
-        Trainer(env="random", batch_size=2, lib=lib).set("beta", 0.5)
+        Trainer.create(env="random", batch_size=2, lib=lib).set("beta", 0.5)
 
 
 # -- the figure ----------------------------------------------------------------------
@@ -351,7 +353,6 @@ def test_figure_updates_its_lines_and_marks_changes(trainer):
 
 def test_a_long_history_is_snapshotted_in_bounded_size():
     """A live figure reads at most max_rows steps, evenly spread, the first and the last included."""
-    from helpers.history import History
 
     h = History(n_actions=2)
     for i in range(5000):

@@ -8,75 +8,38 @@
 //	Q(s,a) <- Q(s,a) + alpha * (target - Q(s,a))
 //	target  = r                            if s' is terminal
 //	target  = r + gamma * max_a' Q(s',a')  otherwise
+//
+// # Whole episodes
+//
+// RunEpisodes runs epsilon-greedy Q-learning on a tabular MDP (see MDP) for
+// many episodes in one call. Its random numbers are uniforms in [0, 1) from
+// a Source, consumed in a fixed order so that a reference implementation
+// given the same numbers (a UniformSource) replays the same decisions:
+//
+//   - each episode first takes 1 uniform u0 and starts in the state drawn
+//     from the start distribution by inverse CDF (see below);
+//   - each step then takes exactly 3 uniforms, in this order:
+//     u1, the explore test: explore iff u1 < epsilon;
+//     u2, the action: exploring, a = floor(u2*nA); greedy, the
+//     floor(u2*ties)-th, in increasing action order, of the actions whose
+//     Q-value equals the row's maximum exactly (both clamped to the last);
+//     u3, the transition: the outcome drawn by inverse CDF over the K
+//     outcomes of (s, a).
+//
+// Inverse CDF picks the first k (k = 0, 1, ...) whose cumulative probability
+// exceeds u, or, if rounding leaves none, the last k with probability > 0.
+// An episode ends when an outcome is terminated or after MaxSteps steps, so
+// it consumes 1 + 3*length uniforms. A step cut short by MaxSteps still
+// bootstraps; only terminated removes the bootstrap.
+//
+// To turn the runner into SARSA, replace maxQ(q, nA, s2) in the update by
+// Q(s2, a2) for the action a2 taken next: choose a2 (with u1, u2) before the
+// update and reuse it in the next step. The numbers are then consumed as
+// u0, u1, u2 for the first action and u3, u1, u2 per step after it, so a
+// SARSA copy replays only against a reference that does the same.
 package qlearn
 
-import (
-	"errors"
-	"fmt"
-	"math"
-)
-
-// Errors returned for bad arguments. Each has a fixed status code (see Code)
-// so that a C caller, such as Python through ctypes, can tell them apart.
-var (
-	ErrNilPointer = errors.New("qlearn: nil pointer")
-	ErrLength     = errors.New("qlearn: length must be >= 0 and slices must match")
-	ErrAlpha      = errors.New("qlearn: alpha must be a finite number in [0, 1]")
-	ErrGamma      = errors.New("qlearn: gamma must be a finite number in [0, 1]")
-	ErrNonFinite  = errors.New("qlearn: input holds NaN or Inf")
-	ErrOverflow   = errors.New("qlearn: result overflowed to Inf")
-	ErrActions    = errors.New("qlearn: number of actions must be >= 1")
-	ErrPanic      = errors.New("qlearn: internal panic (recovered)")
-)
-
-// Status codes shared with the Python wrapper (helpers/golib.py).
-const (
-	CodeOK = iota
-	CodeNilPointer
-	CodeLength
-	CodeAlpha
-	CodeGamma
-	CodeNonFinite
-	CodeOverflow
-	CodeActions
-	CodePanic
-)
-
-var codes = map[error]int{
-	ErrNilPointer: CodeNilPointer,
-	ErrLength:     CodeLength,
-	ErrAlpha:      CodeAlpha,
-	ErrGamma:      CodeGamma,
-	ErrNonFinite:  CodeNonFinite,
-	ErrOverflow:   CodeOverflow,
-	ErrActions:    CodeActions,
-	ErrPanic:      CodePanic,
-}
-
-// Code returns the status code of err: CodeOK for nil, CodePanic for an
-// error this package does not know.
-func Code(err error) int {
-	if err == nil {
-		return CodeOK
-	}
-	for e, c := range codes {
-		if errors.Is(err, e) {
-			return c
-		}
-	}
-	return CodePanic
-}
-
-// Safe runs f and returns its status code. A panic inside f becomes
-// CodePanic instead of crashing the process that loaded the library.
-func Safe(f func() error) (code int) {
-	defer func() {
-		if r := recover(); r != nil {
-			code = CodePanic
-		}
-	}()
-	return Code(f())
-}
+import "math"
 
 // ArticleUpdate is updateQValue exactly as the seed article wrote it. It
 // treats maxNextQ <= 0 as "no next state", which is wrong: a next state whose
@@ -223,16 +186,3 @@ func findBad(out []float64, inputs ...[]float64) error {
 // finite reports whether x is neither NaN nor Inf. The comparison is false
 // for NaN, and math.Abs compiles to one instruction, so it is cheap in loops.
 func finite(x float64) bool { return math.Abs(x) <= math.MaxFloat64 }
-
-// Describe returns a one-line account of a status code, for messages.
-func Describe(code int) string {
-	for e, c := range codes {
-		if c == code {
-			return e.Error()
-		}
-	}
-	if code == CodeOK {
-		return "ok"
-	}
-	return fmt.Sprintf("qlearn: unknown status code %d", code)
-}

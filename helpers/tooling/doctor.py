@@ -1,7 +1,7 @@
 """Check that everything the kit needs is installed, with advice for each gap.
 
 From a notebook cell: ``from helpers import doctor; doctor.run()``.
-From a shell: ``make doctor`` (or ``python -m helpers.doctor``).
+From a shell: ``make doctor`` (or ``python -m helpers.tooling.doctor``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass
 from importlib import metadata
 
-from . import golib, toolchain
+from helpers.bridge import golib, toolchain
 
 # package -> (minimum version, why the kit needs it)
 PACKAGES = {

@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, NullFormatter
 from PIL import Image
 
-from .history import evenly_spaced
+from helpers.steering.history import evenly_spaced
 
 MARKED = {"alpha": ("α", "tab:purple"), "gamma": ("γ", "tab:green")}
 Q_COLORS = ("tab:blue", "tab:orange", "tab:red", "tab:cyan", "tab:brown", "tab:pink")
@@ -86,7 +86,7 @@ class TrainingFigure:
         """The artists redrawn on every frame."""
         return [*self.q_lines, self.loss_line, self.smooth_line, *self._labels, self._suptitle]
 
-    def update(self, snapshot: dict) -> "TrainingFigure":
+    def update(self, snapshot: dict) -> TrainingFigure:
         """Show a History snapshot: move the lines, rescale, add markers for new alpha/gamma changes."""
         step, loss, q = snapshot["step"], snapshot["loss"], np.asarray(snapshot["q_mean"])
         keep = evenly_spaced(len(step), self.max_points)

@@ -1,6 +1,6 @@
 """The seed article's Q-network: state features in, one Q-value per action out.
 
-    >>> from helpers.qnet import build_q_network
+    >>> from helpers.learning.qnet import build_q_network
     >>> model = build_q_network(seed=0)      # 4 -> Dense(32, relu) -> Dense(2), Adam, MSE
     >>> model.count_params()
     226
@@ -44,11 +44,12 @@ import keras  # noqa: E402  (after TensorFlow, which it runs on)
 def build_q_network(n_features: int = 4, n_actions: int = 2, hidden: int = 32,
                     learning_rate: float = 1e-3, seed: int | None = None) -> keras.Model:
     """The article's network, compiled with Adam and MSE; a seed makes its initial weights reproducible."""
-    for name, v in (("n_features", n_features), ("n_actions", n_actions), ("hidden", hidden)):
-        if int(v) != v or v < 1:
+    from helpers.steering.hyperparams import check, check_size
+
+    for name, v in (("n_features", n_features), ("n_actions", n_actions)):
+        if isinstance(v, bool) or int(v) != v or v < 1:
             raise ValueError(f"{name} must be a whole number >= 1; got {v!r}")
-    if not 0 < learning_rate <= 1:
-        raise ValueError(f"learning_rate must be in (0, 1]; got {learning_rate!r}")
+    hidden, learning_rate = check_size("hidden", hidden), check("learning_rate", learning_rate)
 
     def init(i):  # a seeded initializer per layer: the same seed gives the same weights
         return keras.initializers.GlorotUniform(seed=None if seed is None else int(seed) + i)

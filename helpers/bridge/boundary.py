@@ -4,8 +4,8 @@ Lesson 02 measures, for n transitions:
 
 - "go per-call": a Python loop calling lib.q_update_scalar once per transition,
 - "go batch": one lib.q_update call over numpy arrays,
-- "numpy": helpers.reference.q_update (NumPy's expression, one temporary array per step),
-- "python loop": helpers.reference.q_update_loop (plain Python arithmetic).
+- "numpy": helpers.bridge.reference.q_update (NumPy's expression, one temporary array per step),
+- "python loop": helpers.bridge.reference.q_update_loop (plain Python arithmetic).
 
     >>> rows = measure_costs(lib, sizes=(10, 1000), repeat=3)
     >>> rows[0]  # for example
@@ -15,11 +15,13 @@ Lesson 02 measures, for n transitions:
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from matplotlib.figure import Figure
 
-from . import reference
-from .bench import median_time
+from helpers.bridge import reference
+from helpers.tooling.timing import median_time
 
 ALPHA, GAMMA = 0.5, 0.9
 SIZES = (1, 3, 10, 30, 100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000)
@@ -72,7 +74,7 @@ def measure_costs(lib, sizes=SIZES, repeat: int = 5, slow_cap: int = 100_000, se
         for name, fn in methods(lib).items():
             if name in SLOW and n > slow_cap:
                 continue
-            seconds = time_call(lambda: fn(*data), repeat)
+            seconds = time_call(functools.partial(fn, *data), repeat)
             rows.append({"method": name, "n": n, "seconds": seconds, "ns_per_item": seconds / n * 1e9})
     return rows
 
@@ -152,7 +154,7 @@ def attempt(fn) -> None:
     """Call fn() and print what it returned, or the error it raised (type and message)."""
     try:
         result = fn()
-    except Exception as e:  # noqa: BLE001 - the lesson shows the learner every kind of error
+    except Exception as e:  # the lesson shows the learner every kind of error
         print(f"{type(e).__name__}: {e}")
         return
     print(f"ok -> {result!r}")

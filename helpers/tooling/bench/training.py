@@ -1,6 +1,6 @@
 """Bench suite for training: the article's loop against the fast Trainer, same run.
 
-Used by `make bench` (suite "helpers.bench_training:figures") and by lesson 3,
+Used by `make bench` (suite "helpers.tooling.bench.training:figures") and by lesson 3,
 which measures each speed-up with samples_per_second().
 """
 
@@ -9,23 +9,13 @@ from __future__ import annotations
 import statistics
 import time
 
-from .bench import figure
-
-
-def samples_per_second(fn, samples_per_call: int, seconds: float = 1.0, min_calls: int = 3) -> float:
-    """Call fn() once to warm up, then for about `seconds` (at least min_calls times); samples per second."""
-    fn()
-    calls, start = 0, time.perf_counter()
-    while calls < min_calls or time.perf_counter() - start < seconds:
-        fn()
-        calls += 1
-    return calls * samples_per_call / (time.perf_counter() - start)
+from helpers.tooling.bench import figure
 
 
 def seed_loop_speed(lib, samples: int = 8, seed: int = 0) -> float:
     """Samples per second of the article's predict + Go + fit loop (after a warm-up sample)."""
-    from .qnet import build_q_network
-    from .trainer import run_article_workflow
+    from helpers.learning.article import run_article_workflow
+    from helpers.learning.qnet import build_q_network
 
     model = build_q_network(seed=seed)
     run_article_workflow(2, lib=lib, seed=seed, model=model)  # first calls build Keras's functions
@@ -34,9 +24,9 @@ def seed_loop_speed(lib, samples: int = 8, seed: int = 0) -> float:
 
 def trainer_speed(lib, env: str = "random", steps: int = 500, rounds: int = 3, batch_size: int = 32) -> float:
     """Median samples per second of Trainer.train(steps) over `rounds` rounds (after warm-up steps)."""
-    from .trainer import Trainer
+    from helpers.learning.trainer import Trainer
 
-    t = Trainer(env=env, batch_size=batch_size, seed=0, lib=lib)
+    t = Trainer.create(env=env, batch_size=batch_size, seed=0, lib=lib)
     t.train(20)  # traces the step once
     speeds = []
     for _ in range(rounds):
@@ -48,8 +38,7 @@ def trainer_speed(lib, env: str = "random", steps: int = 500, rounds: int = 3, b
 
 def figures() -> list[dict]:
     """seed_loop_samples_per_s, fast_trainer_samples_per_s, their ratio (target >= 1000x), CartPole's rate."""
-    from . import golib
-
+    from helpers.bridge import golib
     lib = golib.load()
     seed = seed_loop_speed(lib)
     fast = trainer_speed(lib, env="random")
@@ -58,9 +47,9 @@ def figures() -> list[dict]:
         figure("seed_loop_samples_per_s", seed, "samples/s",
                what="the article's loop: model.predict + Go updateQValue + model.fit, one random state at a time"),
         figure("fast_trainer_samples_per_s", fast, "samples/s",
-               what="Trainer(env='random', batch_size=32): one tf.function step per batch, Go batch targets"),
+               what="Trainer.create(env='random', batch_size=32): one tf.function step per batch, Go batch targets"),
         figure("trainer_vs_seed_loop", fast / seed, "x", target=">= 1000",
                what="fast_trainer_samples_per_s / seed_loop_samples_per_s, same run"),
         figure("fast_trainer_cartpole_samples_per_s", cartpole, "samples/s",
-               what="Trainer(env='CartPole-v1', batch_size=32), gymnasium's vectorised CartPole included"),
+               what="Trainer.create(env='CartPole-v1', batch_size=32), gymnasium's vectorised CartPole included"),
     ]

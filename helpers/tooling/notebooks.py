@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nbformat
 
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
@@ -51,10 +51,10 @@ def execute(path: Path | str, timeout: int = 900, fast: bool = True) -> nbformat
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m helpers.notebooks strip FILE...`."""
+    """`python -m helpers.tooling.notebooks strip FILE...`."""
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] != "strip":
-        print("usage: python -m helpers.notebooks strip NOTEBOOK...", file=sys.stderr)
+        print("usage: python -m helpers.tooling.notebooks strip NOTEBOOK...", file=sys.stderr)
         return 2
     for name in argv[1:] or map(str, lessons()):
         if strip(name):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from .bench import figure
+from helpers.tooling.bench import figure
 
 
 def throughput(trainer, seconds: float) -> float:
@@ -35,10 +35,10 @@ def change_to_frame(dash, name: str, value: float, timeout: float = 5.0) -> floa
 
 def measure(seconds: float = 3.0, rounds: int = 5, fps: float = 2.0) -> dict:
     """Median samples/s with and without rendering, interleaved, plus the median frame time."""
-    from .dashboard import Dashboard
-    from .trainer import Trainer
+    from helpers.learning.trainer import Trainer
+    from helpers.steering.dashboard import Dashboard
 
-    trainer = Trainer(env="CartPole-v1", seed=0)
+    trainer = Trainer.create(env="CartPole-v1", seed=0)
     trainer.train(50)  # the first steps trace the tf.function: not part of either measurement
     dash = Dashboard(trainer, fps=fps, render=False, key="bench")
     trainer.start()

@@ -1,8 +1,8 @@
 """A live training dashboard: sliders and buttons that steer a running Trainer.
 
-    from helpers.trainer import Trainer
-    from helpers.dashboard import Dashboard
-    trainer = Trainer(env="CartPole-v1", alpha=0.5, gamma=0.9, seed=0)
+    from helpers.learning.trainer import Trainer
+    from helpers.steering.dashboard import Dashboard
+    trainer = Trainer.create(env="CartPole-v1", alpha=0.5, gamma=0.9, seed=0)
     Dashboard(trainer)          # the last expression of a cell shows it
 
 How it stays responsive:
@@ -28,14 +28,15 @@ How it stays responsive:
 from __future__ import annotations
 
 import functools
-import html
 import threading
 import time
-import traceback
 from collections import deque
 
 import ipywidgets as w
-import numpy as np
+
+from helpers.steering.controls import ReportingLink, close_tree, guard, report_once
+from helpers.steering.lifecycle import Status
+from helpers.steering.readouts import rest_after, status_html, stretch_table, stretches  # noqa: F401
 
 # name -> (widget class, keyword arguments). Steps of 0.01 so that a teacher
 # can move alpha/gamma/epsilon with the arrow keys in visible, exact steps.
@@ -52,12 +53,10 @@ BUTTONS = {  # name -> (label, icon, style)
     "stop": ("Stop", "stop", "danger"),
     "reset": ("Reset", "refresh", ""),
 }
-RENDER_SHARE = 0.25  # at most this fraction of wall time goes to drawing frames
-MAX_REST = 1.0  # seconds: the longest pause between two frames
 # Steps a frame reads from the history: all of a short run, evenly spaced ones of a long
 # run, so that a frame costs the same after an hour of training as after a minute.
 SNAPSHOT_ROWS = 20_000
-_LIVE: dict[str, "Dashboard"] = {}  # key -> the dashboard currently shown
+_LIVE: dict[str, Dashboard] = {}  # key -> the dashboard currently shown
 _LIVE_LOCK = threading.Lock()
 
 
@@ -70,7 +69,7 @@ class Dashboard:
         self.frames, self.frame_times = 0, deque(maxlen=100)  # seconds per redraw, for benchmarks
         self.errors_seen: list[str] = []  # every reported error, also shown in self.errors
         self._figure, self._drawn_key, self._last_trainer_error = figure, None, None
-        self._syncing, self._lock, self._closed = False, threading.Lock(), threading.Event()
+        self._lock, self._closed = threading.Lock(), threading.Event()
         self._wake = threading.Event()  # set by a change or close(): draw now, not at the next tick
         self._build_widgets()
         self._connect()
@@ -85,7 +84,7 @@ class Dashboard:
         # continuous_update=False: a drag is one change (one marker), sent when the mouse is released
         self.sliders = {name: cls(value=float(getattr(self.trainer.params, name)), continuous_update=False,
                                   layout=w.Layout(width="460px"), style={"description_width": "110px"}, **kwargs)
-                        for name, (cls, kwargs) in SLIDERS.items()}
+                        for name, (cls, kwargs) in SLIDERS.items() if name in self.trainer.knobs}
         self.buttons = {name: w.Button(description=label, icon=icon, button_style=style,
                                        layout=w.Layout(width="110px"))
                         for name, (label, icon, style) in BUTTONS.items()}
@@ -100,13 +99,14 @@ class Dashboard:
         self._show_status()
 
     def _connect(self) -> None:
-        """Attach the callbacks; each one reports its errors instead of losing them."""
-        for name, slider in self.sliders.items():
-            slider.observe(self._callback(functools.partial(self._on_slider, name), f"{name} slider"), names="value")
+        """Bind each slider to its trait; attach the buttons; every error lands in the error area."""
+        self._links = [ReportingLink((self.trainer.params, name), (slider, "value"),
+                                      functools.partial(self.report, f"{name} slider"))
+                       for name, slider in self.sliders.items()]
         for name, button in self.buttons.items():
             button.on_click(self._callback(getattr(self, f"_on_{name}"), f"{name.capitalize()} button"))
-        self._param_observer = self._guard(self._on_param, "parameter sync")
-        self.trainer.params.observe(self._param_observer, names=list(SLIDERS))
+        self._param_observer = self._guard(self._on_param, "parameter change")
+        self.trainer.params.observe(self._param_observer, names=list(self.sliders))
 
     def _repr_mimebundle_(self, **kwargs):
         """Display as the dashboard's widget (the last expression of a cell)."""
@@ -114,49 +114,30 @@ class Dashboard:
 
     # -- callbacks (kernel main thread) -------------------------------------
 
-    def _on_slider(self, name: str, change) -> None:
-        """A slider moved: hand the value to the trainer, effective at its next step."""
-        if self._syncing:
-            return
-        try:
-            self.trainer.set(name, change["new"])
-        except Exception:
-            self._move_slider(name, getattr(self.trainer.params, name))  # show the value in force
-            raise
-
     def _on_param(self, change) -> None:
-        """A parameter changed (slider or trainer.set): match its slider, and show the marker at once."""
-        self._move_slider(change["name"], change["new"])
-        self._wake.set()  # a change is rare (human speed): worth a frame now, not up to a second later
-
-    def _move_slider(self, name: str, value: float) -> None:
-        """Set a slider without its callback writing the value back to the trainer."""
-        self._syncing = True
-        try:
-            self.sliders[name].value = value
-        finally:
-            self._syncing = False
+        """A knob changed (slider or code): draw its marker now, not up to a second later."""
+        self._wake.set()
 
     def _on_start(self, _button=None) -> None:
         """Start training (or resume it when paused); a running trainer is left alone."""
         status = self.trainer.status
-        if status == "paused":
+        if status == Status.PAUSED:
             self.trainer.resume()
-        elif status != "running":
+        elif status != Status.RUNNING:
             self.trainer.start(steps=self.steps)
         self._show_status()
 
     def _on_pause(self, _button=None) -> None:
         """Pause a running training; resume a paused one."""
-        if self.trainer.status == "running":
+        if self.trainer.status == Status.RUNNING:
             self.trainer.pause()
-        elif self.trainer.status == "paused":
+        elif self.trainer.status == Status.PAUSED:
             self.trainer.resume()
         self._show_status()
 
     def _on_stop(self, _button=None) -> None:
         """Stop the training thread (the model and history stay consistent)."""
-        if self.trainer.status in ("running", "paused"):
+        if self.trainer.status in (Status.RUNNING, Status.PAUSED):
             self.trainer.stop()
         self._show_status()
 
@@ -172,12 +153,12 @@ class Dashboard:
     def watch(self, steps: int, timeout: float | None = None) -> None:
         """Train `steps` more steps (starting or resuming if needed) and wait for them."""
         t, first = self.trainer, self.trainer.step_count
-        if t.status == "paused":
+        if t.status == Status.PAUSED:
             t.resume()
-        elif t.status != "running":
+        elif t.status != Status.RUNNING:
             t.start(steps=steps)  # bounded: a lesson run in fast mode never leaves training behind
         deadline = None if timeout is None else time.monotonic() + timeout
-        while t.status == "running" and t.step_count < first + steps:
+        while t.status == Status.RUNNING and t.step_count < first + steps:
             if deadline is not None and time.monotonic() > deadline:
                 break
             time.sleep(0.02)
@@ -205,15 +186,13 @@ class Dashboard:
 
     def _redraw(self) -> None:
         """Redraw the figure into the Image if the history changed since the last frame (render thread only)."""
-        key = (self.trainer.step_count, len(self.trainer.history.changes))
+        key = self.trainer.frame_key()
         if key == self._drawn_key:
             return  # nothing new: an idle dashboard costs no rendering
         start = time.perf_counter()
         if self._figure is None:
-            from .plots import TrainingFigure  # matplotlib loads here, in the render thread
-
-            self._figure = TrainingFigure()
-        self._figure.update(self.trainer.history.snapshot(max_rows=SNAPSHOT_ROWS))
+            self._figure = self.trainer.make_figure()  # matplotlib loads here, in the render thread
+        self._figure.update(self.trainer.snapshot(max_rows=SNAPSHOT_ROWS))
         self.image.value = self._figure.png()
         self._drawn_key = key
         self.frames += 1
@@ -222,8 +201,7 @@ class Dashboard:
     def _show_status(self) -> None:
         """Refresh the status line and which buttons make sense now."""
         t = self.trainer
-        rate = t.samples_per_second if t.status == "running" else 0.0  # not the last run's rate when idle
-        text = status_html(t.step_count, t.episode, rate, t.status, len(self.errors_seen), t.batch_size)
+        text = status_html(t.status, t.status_items(), len(self.errors_seen))
         if text != self.status.value:  # unchanged values send no message to the browser
             self.status.value = text
         self._enable_buttons(t.status)
@@ -231,46 +209,27 @@ class Dashboard:
     def _enable_buttons(self, status: str) -> None:
         """Grey out the buttons that would do nothing in this state."""
         b = self.buttons
-        wanted = {"start": status in ("running", "paused"), "pause": status not in ("running", "paused"),
-                  "stop": status not in ("running", "paused"), "reset": False}
-        label = "Resume" if status == "paused" else "Pause"
+        active = status.active if isinstance(status, Status) else False
+        wanted = {"start": active, "pause": not active, "stop": not active, "reset": False}
+        label = "Resume" if status == Status.PAUSED else "Pause"
         for name, disabled in wanted.items():
             if b[name].disabled != disabled:
                 b[name].disabled = disabled
         if b["pause"].description != label:
-            b["pause"].description, b["pause"].icon = label, "play" if status == "paused" else "pause"
+            b["pause"].description, b["pause"].icon = label, "play" if status == Status.PAUSED else "pause"
 
-    # -- errors ----------------------------------------------------------------
+    # -- errors (shown in the error area, never lost) --------------------------
 
     def _guard(self, fn, where: str):
-        """Wrap fn so that an exception is shown in the error area instead of lost."""
-        @functools.wraps(fn)
-        def guarded(*args, **kwargs):
-            try:
-                return fn(*args, **kwargs)
-            except Exception as e:  # noqa: BLE001 - shown to the learner, who can act on it
-                self.report(where, e)
-        return guarded
+        return guard(fn, functools.partial(self.report, where))
 
     def _callback(self, fn, where: str):
         """A widget callback: guarded, and inert once this dashboard was replaced or closed."""
-        guarded = self._guard(fn, where)
-
-        @functools.wraps(fn)
-        def callback(*args, **kwargs):
-            if not self._closed.is_set():  # an old dashboard's widgets must not steer the trainer
-                return guarded(*args, **kwargs)
-        return callback
+        return guard(fn, functools.partial(self.report, where), active=lambda: not self._closed.is_set())
 
     def report(self, where: str, error: BaseException) -> None:
         """Show an error (with its traceback) in the dashboard's error area, once."""
-        text = f"Error in the {where}: {type(error).__name__}: {error}\n"
-        detail = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-        with self._lock:  # several threads may report; none may overwrite another's output
-            if self.errors_seen and self.errors_seen[-1] == text:
-                return  # the same failure every frame would bury the first one
-            self.errors_seen.append(text)
-            self.errors.append_stderr(text + detail)
+        report_once(self.errors, self.errors_seen, self._lock, where, error)
 
     # -- lifetime --------------------------------------------------------------
 
@@ -285,40 +244,12 @@ class Dashboard:
         self._wake.set()
         if self._thread is not threading.current_thread():
             self._thread.join(timeout)
-        self.trainer.params.unobserve(self._param_observer, names=list(SLIDERS))
-        if stop_trainer and self.trainer.status in ("running", "paused"):
+        self.trainer.params.unobserve(self._param_observer, names=list(self.sliders))
+        for link in self._links:
+            link.unlink()
+        if stop_trainer and self.trainer.status in (Status.RUNNING, Status.PAUSED):
             self.trainer.stop()
-        _close_tree(self.widget)
-
-
-def rest_after(spent: float, period: float) -> float:
-    """Seconds the render thread rests after a tick that took `spent` seconds."""
-    # The period when frames are cheap; longer when they are not, so that drawing (which holds
-    # the GIL the training thread needs) takes at most RENDER_SHARE of the time; but never so
-    # long that a slider move shows up later than about a second.
-    return min(max(period - spent, spent * (1 / RENDER_SHARE - 1)), MAX_REST)
-
-
-def status_html(step: int, episode: int, samples_per_second: float, status: str, errors: int = 0,
-                batch_size: int = 1) -> str:
-    """The status line: status, step, episode, steps/s and samples/s, large enough to read on a projector."""
-    colour = {"running": "#1a7f37", "paused": "#9a6700", "error": "#cf222e"}.get(status, "#57606a")
-    first = f"<b style='color:{colour}'>● {html.escape(status)}</b>"
-    if errors:
-        first += f" &nbsp;<b style='color:#cf222e'>({errors} error{'s' * (errors > 1)}, see below the figure)</b>"
-    numbers = " &nbsp;·&nbsp; ".join([f"step <b>{step:,}</b>", f"episode <b>{episode:,}</b>",
-                                      f"<b>{samples_per_second / batch_size:,.0f}</b> steps/s "
-                                      f"({samples_per_second:,.0f} samples/s)"])
-    # tabular figures: the numbers change twice a second and must not make the line jitter
-    return (f"<div style='font-size:1.3em; line-height:1.6; padding-top:4px; "
-            f"font-variant-numeric:tabular-nums'>{first}<br>{numbers}</div>")
-
-
-def _close_tree(widget) -> None:
-    """Close a widget and all its children (their front-end views disappear)."""
-    for child in getattr(widget, "children", ()):
-        _close_tree(child)
-    widget.close()
+        close_tree(self.widget)
 
 
 def _replace_live(key: str, dashboard: Dashboard) -> None:
@@ -327,29 +258,3 @@ def _replace_live(key: str, dashboard: Dashboard) -> None:
         previous, _LIVE[key] = _LIVE.get(key), dashboard
     if previous is not None and previous is not dashboard:
         previous.close(stop_trainer=previous.trainer is not dashboard.trainer)
-
-
-def stretches(snapshot: dict, names=("alpha", "gamma", "learning_rate")) -> list[dict]:
-    """Split a history snapshot where a hyperparameter changed; summarise each stretch of steps."""
-    n = len(snapshot["step"])
-    if n == 0:
-        return []
-    values = np.column_stack([snapshot[k] for k in names])
-    starts = np.flatnonzero(np.r_[True, (values[1:] != values[:-1]).any(axis=1)])
-    rows = []
-    for a, b in zip(starts, np.r_[starts[1:], n]):
-        q = snapshot["q_mean"][a:b].max(axis=1)
-        rows.append({"from": int(snapshot["step"][a]), "to": int(snapshot["step"][b - 1]),
-                     **{k: float(snapshot[k][a]) for k in names},
-                     "q_end": float(q[-max(1, len(q) // 5):].mean()),  # where the stretch got to
-                     "loss_median": float(np.median(snapshot["loss"][a:b]))})
-    return rows
-
-
-def stretch_table(trainer) -> str:
-    """A table of stretches(): which alpha/gamma/learning rate, where Q got to, the typical loss."""
-    lines = [f"{'steps':>15}  {'alpha':>5}  {'gamma':>5}  {'lr':>7}  {'Q at end':>8}  {'median loss':>11}"]
-    for r in stretches(trainer.history.snapshot()):
-        lines.append(f"{r['from']:>6} - {r['to']:>6}  {r['alpha']:5.2f}  {r['gamma']:5.2f}  "
-                     f"{r['learning_rate']:7.1e}  {r['q_end']:8.2f}  {r['loss_median']:11.2e}")
-    return "\n".join(lines)

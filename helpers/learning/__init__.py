@@ -1,0 +1,1 @@
+"""Learning: environments, the article's Q-network and loop, and the agents that learn."""

@@ -1,0 +1,56 @@
+"""Widget plumbing every dashboard shares: errors that are shown, never lost; knobs linked to sliders."""
+
+from __future__ import annotations
+
+import functools
+import threading
+import traceback
+
+import ipywidgets as w
+
+
+def guard(fn, report, active=lambda: True):
+    """Wrap fn so that an exception goes to report(error) instead of being lost; inert unless active()."""
+    @functools.wraps(fn)
+    def guarded(*args, **kwargs):
+        if not active():  # e.g. an old dashboard's widgets must not steer the trainer
+            return None
+        try:
+            return fn(*args, **kwargs)
+        except Exception as e:  # shown to the learner, who can act on it
+            report(e)
+    return guarded
+
+
+def report_once(area: w.Output, seen: list, lock: threading.Lock, where: str, error: BaseException) -> None:
+    """Append 'Error in the <where>: ...' and its traceback to the error area, unless it just said so."""
+    text = f"Error in the {where}: {type(error).__name__}: {error}\n"
+    detail = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    with lock:  # several threads may report; none may overwrite another's output
+        if seen and seen[-1] == text:
+            return  # the same failure every frame would bury the first one
+        seen.append(text)
+        area.append_stderr(text + detail)
+
+
+def close_tree(widget) -> None:
+    """Close a widget and all its children (their front-end views disappear)."""
+    for child in getattr(widget, "children", ()):
+        close_tree(child)
+    widget.close()
+
+
+class ReportingLink(w.link):
+    """widgets.link from a knob to its slider, whose slider-side errors are reported, not lost."""
+
+    def __init__(self, source, target, report):
+        self._report = report
+        super().__init__(source, target)
+
+    def _update_source(self, change) -> None:
+        try:
+            super()._update_source(change)
+        except Exception as e:
+            with self._busy_updating():  # show the value in force again
+                setattr(self.target[0], self.target[1], getattr(self.source[0], self.source[1]))
+            self._report(e)

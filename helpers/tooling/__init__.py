@@ -1,0 +1,1 @@
+"""Kit tooling: bench, doctor, the headless demo, notebook tools, exercise checks, timing."""

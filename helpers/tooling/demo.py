@@ -1,0 +1,172 @@
+"""Train headless and save the results: the article's `python main.py`, done well.
+
+    python -m helpers.tooling.demo --alpha 0.5 --gamma 0.9 --steps 2000 --env CartPole-v1 --seed 0 --out runs/demo
+
+writes, into --out: the run (model, history, settings; saved atomically, so
+``Trainer.load(out)`` reloads it), figure.png (Q-values left, loss right), and
+history.csv + changes.csv (one row per training step). --out is checked
+before training starts. Ctrl+C saves the steps done so far and exits with 130.
+With QKIT_FAST=1 the default number of steps shrinks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from helpers import fast_mode
+from helpers.steering.hyperparams import SPECS, check, check_size
+
+DEFAULT_STEPS = 2000
+FAST_STEPS = 200
+ENV_HELP = "'CartPole-v1' (gymnasium) or 'random' (the article's random states)"
+
+
+def _knob(name: str):
+    """An argparse type for a knob of hyperparams.SPECS: its range and message, written once there."""
+    def parse(text: str) -> float:
+        try:
+            return check(name, float(text))
+        except ValueError as e:  # float('x') or out of range (HyperparamError is a ValueError)
+            raise argparse.ArgumentTypeError(str(e) if "must be" in str(e) else
+                                             f"{name} must be a number; got {text!r}") from None
+    return parse
+
+
+def _size(name: str):
+    """An argparse type for a whole number of hyperparams.SIZES (steps, batch size, seed)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = text
+        try:
+            return check_size(name, value)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    return parse
+
+
+def _out(text: str) -> Path:
+    """--out: a folder that can be written (checked now, before any training)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("--out needs a folder name, e.g. runs/demo")
+    out = Path(text)
+    if out.exists() and not out.is_dir():
+        raise argparse.ArgumentTypeError(f"{out} exists and is not a folder: choose another --out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as e:
+        raise argparse.ArgumentTypeError(f"cannot write into {out} ({e.strerror}): choose another --out") from None
+    return out
+
+
+def _env(text: str) -> str:
+    """'random' or a registered gymnasium id (checked here, so a typo fails before TensorFlow loads)."""
+    if text == "random":
+        return text
+    import gymnasium as gym
+
+    if text not in gym.registry:
+        close = [k for k in gym.registry if k.lower().startswith(text.lower().split("-")[0][:4])][:5]
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise argparse.ArgumentTypeError(f"unknown environment {text!r}: use {ENV_HELP}.{hint}")
+    return text
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line of `python -m helpers.tooling.demo`."""
+    steps = FAST_STEPS if fast_mode() else DEFAULT_STEPS
+    p = argparse.ArgumentParser(
+        prog="python -m helpers.tooling.demo",
+        description="Train the article's Q-network (Go computes the Q-learning targets) and save "
+                    "the two-panel figure, the training history and the model.")
+    for name in ("alpha", "gamma", "epsilon", "learning_rate"):
+        spec = SPECS[name]
+        p.add_argument("--" + name.replace("_", "-"), type=_knob(name), default=spec.default,
+                       help=f"{spec.meaning}, {spec.rule()} (default {spec.default:g})")
+    p.add_argument("--batch-size", type=_size("batch_size"), default=32,
+                   help="transitions per training step (default 32)")
+    p.add_argument("--steps", type=_size("steps"), default=steps,
+                   help=f"training steps (default {steps}; {FAST_STEPS} when QKIT_FAST=1)")
+    p.add_argument("--env", type=_env, default="CartPole-v1", help=f"environment: {ENV_HELP}")
+    p.add_argument("--seed", type=_size("seed"), default=0,
+                   help="seed for the network, the environment and exploration")
+    p.add_argument("--out", default="runs/demo", help="output folder (default runs/demo), checked before training")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse, train with a progress bar, save, and print where everything went (Ctrl+C: save, exit 130)."""
+    cli = parser()
+    args = cli.parse_args(argv)
+    try:
+        out = _out(args.out)
+    except argparse.ArgumentTypeError as e:
+        cli.error(f"argument --out: {e}")
+    from helpers.bridge import golib
+    from helpers.learning.trainer import Trainer
+
+    try:
+        t = Trainer.create(env=args.env, alpha=args.alpha, gamma=args.gamma, epsilon=args.epsilon,
+                           learning_rate=args.learning_rate, batch_size=args.batch_size, seed=args.seed)
+    except ValueError as e:  # e.g. an environment whose actions are not discrete
+        cli.error(str(e))
+    except (golib.GoBuildError, golib.ToolMissingError) as e:
+        print(f"error: the Go library is needed and could not be built:\n{e}", file=sys.stderr)
+        return 1
+    start = time.perf_counter()
+    try:
+        t.train(args.steps, progress=True)
+    except KeyboardInterrupt:  # train() stopped after a whole step: save what was done
+        _write(t, out, args.env)
+        print(f"\ninterrupted: saved the {t.step_count:,} steps done so far to {out}", file=sys.stderr)
+        return 130
+    seconds = time.perf_counter() - start
+    _write(t, out, args.env)
+    _report(t, out, seconds)
+    return 0
+
+
+def _write(t, out: Path, env: str) -> None:
+    """The run (atomically, steering.runstore), then the figure and CSV exports, each by rename."""
+    from helpers.steering.plots import TrainingFigure
+
+    t.save(out)
+    names = ["push left", "push right"] if env.startswith("CartPole") else None
+    fig = TrainingFigure(title=env, action_names=names).update(t.history.snapshot())
+    tmp = out / f".figure-{os.getpid()}.png"
+    fig.save(tmp)
+    os.replace(tmp, out / "figure.png")
+    tmp_h, tmp_c = out / f".history-{os.getpid()}.csv", out / f".changes-{os.getpid()}.csv"
+    t.history.to_csv(tmp_h, tmp_c)
+    os.replace(tmp_c, out / "changes.csv")
+    os.replace(tmp_h, out / "history.csv")
+
+
+def _report(t, out: Path, seconds: float) -> None:
+    last = t.history.last()
+    q = ", ".join(f"{v:.3g}" for v in last["q_mean"])
+    print(f"trained {t.step_count:,} steps x {t.batch_size} = {t.step_count * t.batch_size:,} samples "
+          f"in {seconds:.1f} s ({t.step_count * t.batch_size / seconds:,.0f} samples/s); "
+          f"{t.episode:,} episodes; last loss {last['loss']:.3g}; mean Q per action [{q}]")
+    if math.isfinite(last["episode_return"]):
+        print(f"last finished episodes returned {last['episode_return']:.1f} on average")
+    print(f"wrote {out / 'figure.png'}")
+    print(f"      {out / 'history.csv'} (+ changes.csv)")
+    print(f"      the run itself (model, history, settings; load with Trainer.load({str(out)!r}))")
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # before training started (e.g. while TensorFlow loads)
+        print("\ninterrupted before training started: nothing to save", file=sys.stderr)
+        sys.exit(130)

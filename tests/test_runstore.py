@@ -1,0 +1,315 @@
+"""Run folders: complete saves only, a kill at any moment leaves a loadable run, damage is named."""
+
+import itertools
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers.learning.qnet import build_q_network
+from helpers.steering.history import History, equal
+from helpers.steering.runstore import DamagedRunError, Run, export_csv, load_run, save_run
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def record(history: History, n: int) -> None:
+    """Grow history to n steps with values that follow from the step."""
+    for i in range(len(history), n):
+        history.record(step=i, episode=i // 50, samples=8 * (i + 1), loss=1.0 / (i + 1), q_mean=[i, -i],
+                       alpha=0.5, gamma=0.9, epsilon=0.1, learning_rate=1e-3)
+
+
+def settings(history: History, **extra) -> dict:
+    """A config for save_run that matches history (and the 4 -> 32 -> 2 network)."""
+    config = dict(env="random", seed=0, hidden=32, batch_size=8, step_count=len(history),
+                  episode=history.last()["episode"] if len(history) else 0, alpha=0.5, gamma=0.9, epsilon=0.1,
+                  learning_rate=1e-3)
+    return {**config, **extra}
+
+
+def nudge(model, k: int = 1) -> None:
+    """k optimizer steps with a fixed gradient: weights and iteration count move deterministically."""
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    for _ in range(k):
+        grads = [np.full(v.shape, 1e-3, "float32") for v in model.trainable_variables]
+        model.optimizer.apply_gradients(zip(grads, model.trainable_variables))
+
+
+@pytest.fixture
+def run(tmp_path):
+    """A saved run: (folder, model, history, config)."""
+    model = build_q_network(4, 2, 32, 1e-3, seed=0)
+    nudge(model, 3)
+    history = History(n_actions=2)
+    record(history, 120)
+    history.add_change(40, "alpha", 0.5, 0.25)
+    config = settings(history)
+    return save_run(tmp_path / "run", model=model, history=history, config=config), model, history, config
+
+
+def current(folder: Path) -> Path:
+    return folder / (folder / "CURRENT").read_text().strip()
+
+
+def test_round_trip(run):
+    folder, model, history, config = run
+    loaded = load_run(folder)
+    assert isinstance(loaded, Run) and loaded.path == current(folder) and loaded.config == config
+    for a, b in zip(model.get_weights(), loaded.model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert int(loaded.model.optimizer.iterations.numpy()) == 3
+    assert equal(loaded.history.full(), history.full()) and loaded.history.changes == [(40, "alpha", 0.5, 0.25)]
+    assert sorted(p.name for p in loaded.path.iterdir()) == ["config.json", "history.sqlite", "model.keras"]
+
+
+def test_a_new_save_replaces_the_old_and_cleans_leftovers(run):
+    folder, model, history, _ = run
+    first = current(folder)
+    (folder / "save-000099-deadbeef").mkdir()  # a save killed half-way, and its pointer's temp file
+    (folder / "save-000099-deadbeef" / "model.keras").write_bytes(b"PK half")
+    (folder / "CURRENT.tmp-12345").write_text("save-000099-deadbeef\n")
+    assert load_run(folder).path == first, "leftovers are never read"
+    record(history, 150)
+    nudge(model)
+    save_run(folder, model=model, history=history, config=settings(history))
+    assert sorted(p.name for p in folder.iterdir()) == ["CURRENT", current(folder).name]
+    assert current(folder).name.startswith("save-000100-")
+    loaded = load_run(folder)
+    assert len(loaded.history) == 150 and int(loaded.model.optimizer.iterations.numpy()) == 4
+
+
+def test_save_run_refuses_parts_that_do_not_belong_together(tmp_path):
+    model, history = build_q_network(4, 2, 32, 1e-3, seed=0), History(n_actions=2)
+    record(history, 10)
+    cases = [(settings(history, step_count=9), "step_count=9"), (settings(history, hidden=64), "hidden=64"),
+             ({"env": "random"}, "lack")]
+    for config, what in cases:
+        with pytest.raises(ValueError, match=what):
+            save_run(tmp_path / "bad", model=model, history=history, config=config)
+    assert not (tmp_path / "bad").exists(), "nothing is written"
+    with pytest.raises(ValueError, match="3 actions but the model 2 outputs"):
+        three = History(n_actions=3)
+        three.record(step=0, episode=0, loss=0, q_mean=[0, 0, 0], alpha=0.5, gamma=0.9, epsilon=0.1,
+                     learning_rate=1e-3)
+        save_run(tmp_path / "bad", model=model, history=three, config=settings(three))
+
+
+def test_export_csv_for_lessons(run, tmp_path):
+    folder, _, history, _ = run
+    steps, changes = export_csv(folder, tmp_path / "csv")
+    assert (steps.name, changes.name) == ("history.csv", "changes.csv")
+    assert equal(History.from_csv(steps, changes).full(), history.full())
+    assert export_csv(load_run(folder), tmp_path / "again")[0].read_text() == steps.read_text()
+
+
+def test_a_folder_saved_by_the_older_kit_still_loads(run, tmp_path):
+    _, model, history, config = run
+    old = tmp_path / "old"
+    old.mkdir()
+    model.save(old / "model.keras")
+    history.to_csv(old / "history.csv", old / "changes.csv")
+    (old / "trainer.json").write_text(json.dumps(config))
+    loaded = load_run(old)
+    assert loaded.path == old and loaded.config == config and equal(loaded.history.full(), history.full())
+
+
+# -- damaged runs: each names the file ------------------------------------------------------
+
+
+def _edit_config(section, **changes):
+    def edit(save: Path):
+        saved = json.loads((save / "config.json").read_text())
+        saved[section].update(changes)
+        (save / "config.json").write_text(json.dumps(saved))
+    return edit
+
+
+def _drop_config_key(key):
+    def edit(save: Path):
+        saved = json.loads((save / "config.json").read_text())
+        del saved["config"][key]
+        (save / "config.json").write_text(json.dumps(saved))
+    return edit
+
+
+def _cut(name, fraction):
+    def edit(save: Path):
+        data = (save / name).read_bytes()
+        (save / name).write_bytes(data[: int(len(data) * fraction)])
+    return edit
+
+
+def _not_keras(save: Path):
+    with zipfile.ZipFile(save / "model.keras", "w") as z:
+        z.writestr("hello.txt", "not a model")
+
+
+def _other_model(hidden):
+    def edit(save: Path):
+        build_q_network(4, 2, hidden, 1e-3, seed=1).save(save / "model.keras")
+    return edit
+
+
+def _swap_history(save: Path):
+    h = History(n_actions=2)
+    record(h, 50)
+    h.save(save / "history.sqlite")
+
+
+DAMAGE = {
+    "model missing": (lambda s: (s / "model.keras").unlink(), "model.keras: is missing"),
+    "model empty": (lambda s: (s / "model.keras").write_bytes(b""), "model.keras: is empty"),
+    "model cut short": (_cut("model.keras", 0.6), "model.keras: is not a complete .keras archive"),
+    "model not Keras": (_not_keras, "model.keras: Keras cannot load it"),
+    "config missing": (lambda s: (s / "config.json").unlink(), "config.json: is missing"),
+    "config not JSON": (lambda s: (s / "config.json").write_text('{"config": {'), "config.json: is not valid JSON"),
+    "config cut to nothing": (lambda s: (s / "config.json").write_text(""), "config.json: is not valid JSON"),
+    "config lacks a key": (_drop_config_key("hidden"), "config.json: lacks the entries \\['hidden'\\]"),
+    "history missing": (lambda s: (s / "history.sqlite").unlink(), "history.sqlite: does not exist"),
+    "history cut short": (_cut("history.sqlite", 0.5), "history.sqlite: is cut short"),
+    "hidden edited": (_edit_config("config", hidden=64), "config.json: .*hidden=64 .* \\[32\\] units"),
+    "step_count edited": (_edit_config("config", step_count=100), "config.json: .*120 steps .* step_count=100"),
+    "iterations edited": (_edit_config("checks", optimizer_iterations=7), "config.json: .*optimizer_iterations is 3"),
+    "input size edited": (_edit_config("checks", n_inputs=5), "config.json: .*n_inputs is 4 but was saved as 5"),
+    "another model": (_other_model(16), "config.json: .*dense_units is \\[16, 2\\]"),
+    "another history": (_swap_history, "config.json: .*50 steps"),
+}
+
+
+@pytest.mark.parametrize("case", DAMAGE)
+def test_a_damaged_run_is_refused_with_the_file_named(run, case):
+    folder, *_ = run
+    damage, what = DAMAGE[case]
+    damage(current(folder))
+    with pytest.raises(DamagedRunError, match=what) as caught:
+        load_run(folder)
+    assert str(current(folder)) in str(caught.value) and isinstance(caught.value, ValueError)
+
+
+def test_no_run_missing_pointer_and_pointer_to_nothing(run, tmp_path):
+    folder, *_ = run
+    with pytest.raises(DamagedRunError, match="nowhere: no saved run here \\(the folder does not exist\\)"):
+        load_run(tmp_path / "nowhere")
+    with pytest.raises(DamagedRunError, match="empty: no saved run here \\(there is no CURRENT file\\)"):
+        (tmp_path / "empty").mkdir()
+        load_run(tmp_path / "empty")
+    shutil.rmtree(current(folder))
+    with pytest.raises(DamagedRunError, match="CURRENT: names the save folder 'save-000001-.*', which is missing"):
+        load_run(folder)
+    (folder / "CURRENT").write_text("")
+    with pytest.raises(DamagedRunError, match="CURRENT: names the save folder '', which is missing"):
+        load_run(folder)
+
+
+# -- SIGKILL at random moments --------------------------------------------------------------
+
+# One child imports TensorFlow once, then forks a fresh worker per kill (a fork server,
+# like multiprocessing's "forkserver"): the workers are killed, the importing is not repeated.
+# Forking is safe here: no TensorFlow thread exists until a worker builds its model.
+ZYGOTE = """
+import os, signal, sys
+sys.path.insert(0, "tests")
+import test_runstore
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps killed workers
+for line in sys.stdin:
+    folder, steps, log = line.split()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            test_runstore.save_forever(folder, int(steps), log)
+        finally:
+            os._exit(1)
+    print(pid, flush=True)
+"""
+
+
+def save_forever(folder: str, steps: int, log: str) -> None:
+    """The process that gets killed: grow, nudge and save the run again and again, logging each save."""
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND)  # unbuffered: every line survives a kill
+    model, history = build_q_network(4, 2, 32, 1e-3, seed=0), History(n_actions=2)
+    record(history, steps)
+    for saves in itertools.count(1):
+        record(history, len(history) + 37)
+        nudge(model)
+        os.write(fd, f"saving {len(history)}\n".encode())
+        save_run(folder, model=model, history=history, config=settings(history, saves=saves))
+        os.write(fd, f"saved {len(history)}\n".encode())
+
+
+def wait_until(condition, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {timeout} s waiting for {what}"
+        time.sleep(0.005)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def check_after_kill(folder: Path, lines: list[list[str]], replayed: list, reference) -> bool:
+    """load_run gives the last completed save, or the one being written; True if the kill was inside save_run."""
+    completed = [int(n) for word, n in lines if word == "saved"]
+    inside = lines[-1][0] == "saving"
+    allowed = {completed[-1], int(lines[-1][1])} if inside else {completed[-1]}
+    loaded = load_run(folder)
+    n = loaded.config["step_count"]
+    assert n in allowed, f"loaded {n} steps; the worker had saved {completed}, then {lines[-1]}"
+    assert len(loaded.history) == n and loaded.history.last()["step"] == n - 1
+    np.testing.assert_array_equal(loaded.history.full()["loss"], 1.0 / np.arange(1, n + 1))
+    saves = loaded.config["saves"]
+    assert int(loaded.model.optimizer.iterations.numpy()) == saves
+    while len(replayed) <= saves:  # the weights after k nudges of the seed-0 network
+        nudge(reference)
+        replayed.append(reference.get_weights())
+    for a, b in zip(loaded.model.get_weights(), replayed[saves]):
+        np.testing.assert_array_equal(a, b, err_msg=f"model.keras is not the one of save {saves}")
+    return inside
+
+
+def test_a_kill_at_any_moment_leaves_a_complete_run(tmp_path):
+    folder, spools = tmp_path / "run", tmp_path / "spools"
+    spools.mkdir()  # killed workers cannot delete their History spools: keep them in tmp_path
+    rng, reference = random.Random(0), build_q_network(4, 2, 32, 1e-3, seed=0)
+    replayed = [reference.get_weights()]
+    with open(tmp_path / "zygote.err", "w") as err:
+        zygote = subprocess.Popen([PYTHON, "-c", ZYGOTE], cwd=ROOT, env=dict(os.environ, TMPDIR=str(spools)),
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True)
+    kills = inside = pid = 0
+    try:
+        while kills < 20 or (inside < 10 and kills < 40):
+            log = tmp_path / f"worker-{kills}.log"
+            zygote.stdin.write(f"{folder} {1000 * (kills + 1)} {log}\n")
+            zygote.stdin.flush()
+            line = zygote.stdout.readline()
+            assert line, f"the fork server died: {(tmp_path / 'zygote.err').read_text()[-3000:]}"
+            pid = int(line)
+            wait_until(lambda log=log: log.exists() and "saved" in log.read_text(), "a first complete save")
+            time.sleep(rng.uniform(0.0, 0.3))
+            os.kill(pid, signal.SIGKILL)
+            wait_until(lambda pid=pid: not alive(pid), "the killed worker to be gone", timeout=10)
+            kills += 1
+            inside += check_after_kill(folder, [w.split() for w in log.read_text().splitlines()], replayed, reference)
+    finally:
+        if pid and alive(pid):
+            os.kill(pid, signal.SIGKILL)
+        zygote.stdin.close()
+        zygote.wait(10)
+    print(f"{kills} kills, {inside} inside save_run")
+    assert inside >= 10, f"only {inside} of {kills} kills landed inside save_run"
