@@ -227,6 +227,7 @@ for line in sys.stdin:
     folder, steps, log = line.split()
     pid = os.fork()
     if pid == 0:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         try:
             test_runstore.save_forever(folder, int(steps), log)
         finally:

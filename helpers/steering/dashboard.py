@@ -28,6 +28,7 @@ How it stays responsive:
 from __future__ import annotations
 
 import functools
+import math
 import threading
 import time
 from collections import deque
@@ -35,18 +36,19 @@ from collections import deque
 import ipywidgets as w
 
 from helpers.steering.controls import ReportingLink, close_tree, guard, report_once
+from helpers.steering.hyperparams import SPECS
 from helpers.steering.lifecycle import Status
 from helpers.steering.readouts import rest_after, status_html, stretch_table, stretches  # noqa: F401
 
-# name -> (widget class, keyword arguments). Steps of 0.01 so that a teacher
-# can move alpha/gamma/epsilon with the arrow keys in visible, exact steps.
+# name -> (widget class, keyword arguments). Ranges come from hyperparams.SPECS; steps of
+# 0.01 so that a teacher can move alpha/gamma/epsilon with the arrow keys in visible, exact steps.
 SLIDERS = {
-    "alpha": (w.FloatSlider, dict(description="α  alpha", min=0.0, max=1.0, step=0.01)),
-    "gamma": (w.FloatSlider, dict(description="γ  gamma", min=0.0, max=1.0, step=0.01)),
-    "epsilon": (w.FloatSlider, dict(description="ε  epsilon", min=0.0, max=1.0, step=0.01)),
-    "learning_rate": (w.FloatLogSlider, dict(description="learning rate", base=10, min=-5, max=-0.5,
-                                              step=0.1, readout_format=".1e")),
+    name: (w.FloatSlider, dict(description=label, min=SPECS[name].low, max=SPECS[name].high, step=0.01))
+    for name, label in (("alpha", "α  alpha"), ("gamma", "γ  gamma"), ("epsilon", "ε  epsilon"))
 }
+SLIDERS["learning_rate"] = (w.FloatLogSlider, dict(  # a log scale: 1e-5 .. about 0.3, inside SPECS' (0, 1]
+    description="learning rate", base=10, min=-5, max=math.log10(SPECS["learning_rate"].high) - 0.5, step=0.1,
+    readout_format=".1e"))
 BUTTONS = {  # name -> (label, icon, style)
     "start": ("Start", "play", "success"),
     "pause": ("Pause", "pause", "warning"),

@@ -21,20 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers.steering.durable import DamagedRunError, replace_durably
+
 FORMAT = 1
 FIELDS = ("step", "episode", "samples", "time", "loss", "alpha", "gamma", "epsilon",
           "learning_rate", "episode_return")
 INT_FIELDS = ("step", "episode", "samples")
 NAN_OK = ("loss", "epsilon", "episode_return")  # plus every q_mean_* column
-ADVICE = "Load an earlier save of this run, or train again and save."
-
-
-class DamagedRunError(ValueError):
-    """A saved run or history file that cannot be used; the message names the file and what to do."""
-
-    def __init__(self, path, problem: str, advice: str = ADVICE):
-        self.path, self.problem = Path(path), problem
-        super().__init__(f"{path}: {problem}. {advice}")
 
 
 def step_columns(n_actions: int) -> list[str]:
@@ -52,34 +45,6 @@ def _schema(n_actions: int) -> str:
 
 
 # -- durable writes (also used by runstore) ---------------------------------------------
-
-
-def fsync_path(path) -> None:
-    """Flush a file's or folder's contents to the disk (folders: the names in it)."""
-    if os.name != "posix" and Path(path).is_dir():
-        return  # Windows cannot open a folder; its renames are durable enough
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def replace_durably(tmp: Path, path: Path) -> None:
-    """Move the finished, fsynced tmp over path in one step, and make the rename itself durable."""
-    fsync_path(tmp)
-    os.replace(tmp, path)
-    fsync_path(path.parent)
-
-
-def write_text_durably(path: Path, text: str) -> None:
-    """Write text to path atomically: a reader sees the old contents or the new, never a mix."""
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text)
-    replace_durably(tmp, path)
-
-
-# -- the spool -------------------------------------------------------------------------
 
 
 def _close(state: dict, folder: Path) -> None:
@@ -149,10 +114,12 @@ class Spool:
             self.conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
                 ("format", FORMAT), ("n_actions", self.n_actions), ("rows", rows), ("last_step", rows - 1)])
         tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-        tmp.unlink(missing_ok=True)
+        for stale in (tmp, tmp.with_name(tmp.name + "-journal")):  # left by a killed save with our pid
+            stale.unlink(missing_ok=True)
         try:
             dst = sqlite3.connect(tmp)
             try:
+                dst.execute("PRAGMA journal_mode=OFF")  # no journal: the file is only used once complete
                 self.conn.backup(dst)
             finally:
                 dst.close()
@@ -198,7 +165,10 @@ def check_file(path) -> tuple[int, int, list]:
     """Validate a saved history; return (n_actions, rows, changes) or raise DamagedRunError."""
     path = Path(path)
     _check_header(path)
-    conn = _open_readonly(path)
+    try:
+        conn = _open_readonly(path)
+    except sqlite3.Error as e:
+        raise DamagedRunError(path, f"cannot be opened: SQLite says '{e}'", "Check that the file is readable.") from e
     try:
         n_actions = _check_tables(path, conn)
         meta = _check_meta(path, conn, n_actions)

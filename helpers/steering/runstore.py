@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from helpers.steering.durable import DamagedRunError, fsync_path, write_text_durably
 from helpers.steering.history import History
-from helpers.steering.history_db import DamagedRunError, fsync_path, write_text_durably
 
 __all__ = ["DamagedRunError", "Run", "export_csv", "load_run", "save_run"]
 
@@ -143,7 +143,7 @@ def load_run(folder) -> Run:
             return _load_legacy(folder)
         why = "the folder does not exist" if not folder.is_dir() else f"there is no {CURRENT} file"
         raise DamagedRunError(folder, f"no saved run here ({why})", "Check the path, or save a run there first.")
-    name = (folder / CURRENT).read_text().strip()
+    name = (folder / CURRENT).read_text(errors="replace").strip()
     save = folder / name
     if not re.fullmatch(r"save-\d+-\w+", name) or not save.is_dir():
         raise DamagedRunError(folder / CURRENT, f"names the save folder {name!r}, which is missing", ADVICE)

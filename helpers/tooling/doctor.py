@@ -22,7 +22,8 @@ PACKAGES = {
     "ipywidgets": ("8.1", "sliders and buttons"),
     "ipykernel": ("7.1", "output from training threads"),
     "jupyterlab": ("4.2", "where the lessons run"),
-    "gymnasium": ("1.0", "CartPole-v1"),
+    "gymnasium": ("1.0", "CartPole-v1 and the toy-text tables"),
+    "pillow": ("10", "PNG frames of the live figures"),
 }
 
 

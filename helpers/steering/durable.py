@@ -1,0 +1,45 @@
+"""Files that are whole or absent: atomic, durable writes, and the error for a damaged run.
+
+A reader sees the old contents or the new, never a mix, and a kill at any
+moment leaves one of the two (write elsewhere, fsync, rename, fsync the folder).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ADVICE = "Load an earlier save of this run, or train again and save."
+
+
+class DamagedRunError(ValueError):
+    """A saved run or history file that cannot be used; the message names the file and what to do."""
+
+    def __init__(self, path, problem: str, advice: str = ADVICE):
+        self.path, self.problem = Path(path), problem
+        super().__init__(f"{path}: {problem}. {advice}")
+
+
+def fsync_path(path) -> None:
+    """Flush a file's or folder's contents to the disk (folders: the names in it)."""
+    if os.name != "posix" and Path(path).is_dir():
+        return  # Windows cannot open a folder; its renames are durable enough
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def replace_durably(tmp: Path, path: Path) -> None:
+    """Move the finished, fsynced tmp over path in one step, and make the rename itself durable."""
+    fsync_path(tmp)
+    os.replace(tmp, path)
+    fsync_path(path.parent)
+
+
+def write_text_durably(path: Path, text: str) -> None:
+    """Write text to path atomically: a reader sees the old contents or the new, never a mix."""
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text)
+    replace_durably(tmp, path)
