@@ -9,6 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 RANDOM = "random"
+# What each action does, by environment: the one name figures and lessons use.
+ACTION_NAMES = {"CartPole-v1": ("push left", "push right")}
+
+
+def action_names(env_id: str):
+    """('push left', 'push right') for CartPole-v1; None (figures say 'action 0', ...) otherwise."""
+    return ACTION_NAMES.get(env_id)
 
 
 class RandomStates:

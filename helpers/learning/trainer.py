@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from helpers.bridge import golib
-from helpers.learning.envs import make_env
+from helpers.learning.envs import RANDOM, action_names, make_env
 from helpers.learning.qnet import build_q_network, tf
 from helpers.learning.train_step import make_train_step
 from helpers.steering.history import History
@@ -80,6 +80,13 @@ class Trainer(Steerable):
     def trace_count(self) -> int:
         """How many times the training step was traced (1 after the first step, whatever the sliders do)."""
         return self._step_fn.experimental_get_tracing_count()
+
+    def make_figure(self):
+        """The article's two panels, plus episode returns when the environment has episodes."""
+        from helpers.steering.plots import TrainingFigure
+
+        return TrainingFigure(title=self.env_id, action_names=action_names(self.env_id),
+                              returns=self.env_id != RANDOM)
 
     # -- building --
 

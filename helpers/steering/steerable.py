@@ -74,12 +74,14 @@ class Steerable:
     # -- what a dashboard shows (override to show more) --
 
     def frame_key(self):
-        """Changes whenever there is something new to draw."""
-        return (self._step_count, len(self.history.changes))
+        """Changes whenever there is something new to draw (a knob moved counts, even while idle)."""
+        return (self._step_count, len(self.history.changes), tuple(self._values.values()))
 
     def snapshot(self, max_rows: int | None = None) -> dict:
-        """What the figure draws: the history, evenly thinned to at most max_rows steps."""
-        return self.history.snapshot(max_rows=max_rows)
+        """What the figure draws: the history (evenly thinned to max_rows steps) and the knobs in force now."""
+        snap = self.history.snapshot(max_rows=max_rows)
+        snap["knobs"] = dict(self._values)
+        return snap
 
     def make_figure(self):
         """The live figure (called in the dashboard's render thread, where matplotlib loads)."""

@@ -137,11 +137,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _write(t, out: Path, env: str) -> None:
     """The run (atomically, steering.runstore), then the figure and CSV exports, each by rename."""
-    from helpers.steering.plots import TrainingFigure
-
     t.save(out)
-    names = ["push left", "push right"] if env.startswith("CartPole") else None
-    fig = TrainingFigure(title=env, action_names=names).update(t.history.snapshot())
+    fig = t.make_figure().update(t.snapshot())
     tmp = out / f".figure-{os.getpid()}.png"
     fig.save(tmp)
     os.replace(tmp, out / "figure.png")
