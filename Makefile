@@ -42,8 +42,14 @@ setup: $(STAMP) ## create .venv and install everything (Go toolchain included)
 lib: $(STAMP) | .cc ## build the Go library (build/libqvalue-<hash>.so) if its sources changed
 	$(PY) -m helpers.bridge build
 
+# The kit's JupyterLab defaults (lab/overrides.json: no "Jupyter news?" toast, no update check),
+# where JupyterLab reads packaged defaults: <app dir>/settings/overrides.d/. binder/postBuild does the same.
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/go-rl-kit.json
+$(LAB_OVERRIDES): lab/overrides.json | $(STAMP)
+	mkdir -p $(dir $@) && cp lab/overrides.json $@
+
 .PHONY: lab
-lab: lib ## set everything up and open the lessons in JupyterLab
+lab: lib $(LAB_OVERRIDES) ## set everything up and open the lessons in JupyterLab
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
 
 .PHONY: doctor
@@ -84,6 +90,10 @@ chromium: ## install Debian's Chromium for the browser test (needs root or sudo)
 	@command -v chromium >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends chromium; }
+
+.PHONY: student
+student: $(STAMP) ## write student copies of the lessons (solution cells removed) to student/
+	$(PY) -m helpers.tooling.student --out student
 
 .PHONY: strip
 strip: $(STAMP) ## remove outputs from the lesson notebooks (before committing)

@@ -1,4 +1,4 @@
-"""Lesson 4 in a real browser: JupyterLab on loopback, driven in headless Chromium by Playwright.
+"""Lesson 5 in a real browser: JupyterLab on loopback, driven in headless Chromium by Playwright.
 
 Debian's chromium is used as installed (`make chromium`); Playwright never downloads a browser.
 Without chromium the test skips on a learner's machine and fails in CI (CI=true), where `.ci/run`
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.browser
 wait_until = functools.partial(polling.wait_until, interval=0.2)
 
 CHROMIUM = Path("/usr/bin/chromium")
-LESSON = "04_steer_training_live.ipynb"
+LESSON = "05_steer_training_live.ipynb"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 # JupyterLab user settings for this run only: no news toast, no update check, no autosave.

@@ -5,7 +5,7 @@
 
 Each sample: ``model.predict`` -> Go ``updateQValue`` on the taken action's
 Q-value -> ``model.fit`` toward the edited prediction (a few samples a second;
-lesson 03 measures why, and the Trainer does the same work batched).
+lesson 04 measures why, and the Trainer does the same work batched).
 """
 
 from __future__ import annotations

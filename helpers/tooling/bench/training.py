@@ -1,6 +1,6 @@
 """Bench suite for training: the article's loop against the fast Trainer, same run.
 
-Used by `make bench` (suite "helpers.tooling.bench.training:figures") and by lesson 3,
+Used by `make bench` (suite "helpers.tooling.bench.training:figures") and by lesson 4,
 which measures each speed-up with samples_per_second().
 """
 
