@@ -71,6 +71,7 @@ def test_the_title_shows_the_knobs_in_force_now():
     snap["knobs"] = {"alpha": 0.05, "gamma": 0.99, "epsilon": 0.1, "learning_rate": 1e-3}
     fig.update(snap)
     assert "α = 0.05" in fig._suptitle.get_text() and "γ = 0.99" in fig._suptitle.get_text()
+    assert "ε" not in fig._suptitle.get_text(), "ε changes every step while it decays: the status line shows it"
 
 
 def test_q_lines_are_told_apart_by_style_not_only_colour():

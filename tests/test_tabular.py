@@ -5,6 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from helpers.bridge import reference
 from helpers.bridge import tabular as T
 from helpers.learning import mdp as M
 from helpers.learning.mdp import CLIFF_CHUNKS, LAKE_CHUNKS, SLIPPERY_CHUNKS, train
@@ -222,18 +223,18 @@ def batch():
 def test_dqn_targets_match_numpy(lib, batch, alpha, double):
     qbar_sa, next_qbar, reward, done, online = batch
     online = online if double else None
-    got = T.dqn_targets(lib, qbar_sa, next_qbar, reward, done, alpha, 0.9, next_q_online=online)
-    np.testing.assert_allclose(got, T.dqn_targets_numpy(qbar_sa, next_qbar, reward, done, alpha, 0.9, online),
+    got = lib.dqn_targets(qbar_sa, next_qbar, reward, done, alpha, 0.9, next_q_online=online)
+    np.testing.assert_allclose(got, reference.dqn_targets(qbar_sa, next_qbar, reward, done, alpha, 0.9, online),
                                rtol=0, atol=1e-12)
 
 
 def test_dqn_targets_textbook_cases(lib, batch):
     qbar_sa, next_qbar, reward, done, online = batch
     textbook = reward + 0.9 * (1 - done) * next_qbar.max(axis=1)
-    np.testing.assert_allclose(T.dqn_targets(lib, qbar_sa, next_qbar, reward, done, 1.0, 0.9), textbook, atol=1e-12)
-    np.testing.assert_array_equal(T.dqn_targets(lib, qbar_sa, next_qbar, reward, done, 0.0, 0.9), qbar_sa)
+    np.testing.assert_allclose(lib.dqn_targets(qbar_sa, next_qbar, reward, done, 1.0, 0.9), textbook, atol=1e-12)
+    np.testing.assert_array_equal(lib.dqn_targets(qbar_sa, next_qbar, reward, done, 0.0, 0.9), qbar_sa)
     double = reward + 0.9 * (1 - done) * next_qbar[np.arange(64), online.argmax(axis=1)]
-    got = T.dqn_targets(lib, qbar_sa, next_qbar, reward, done, 1.0, 0.9, next_q_online=online)
+    got = lib.dqn_targets(qbar_sa, next_qbar, reward, done, 1.0, 0.9, next_q_online=online)
     np.testing.assert_allclose(got, double, atol=1e-12)
     assert not np.allclose(got, textbook)
 
@@ -241,12 +242,12 @@ def test_dqn_targets_textbook_cases(lib, batch):
 def test_dqn_targets_errors(lib, batch):
     qbar_sa, next_qbar, reward, done, online = batch
     with pytest.raises(ValueError, match="lengths differ"):
-        T.dqn_targets(lib, qbar_sa[:-1], next_qbar, reward, done, 1.0, 0.9)
+        lib.dqn_targets(qbar_sa[:-1], next_qbar, reward, done, 1.0, 0.9)
     with pytest.raises(ValueError, match="next_q_online must have"):
-        T.dqn_targets(lib, qbar_sa, next_qbar, reward, done, 1.0, 0.9, next_q_online=online[:, :2])
+        lib.dqn_targets(qbar_sa, next_qbar, reward, done, 1.0, 0.9, next_q_online=online[:, :2])
     bad = next_qbar.copy()
     bad[4, 1] = np.inf
     with pytest.raises(ValueError, match=r"next_qbar\[\(4, 1\)\] is inf"):
-        T.dqn_targets(lib, qbar_sa, bad, reward, done, 1.0, 0.9)
+        lib.dqn_targets(qbar_sa, bad, reward, done, 1.0, 0.9)
     with pytest.raises(HyperparamError, match="gamma"):
-        T.dqn_targets(lib, qbar_sa, next_qbar, reward, done, 1.0, 2.0)
+        lib.dqn_targets(qbar_sa, next_qbar, reward, done, 1.0, 2.0)

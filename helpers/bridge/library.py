@@ -144,6 +144,31 @@ class QValueLib:
         self._raise_for(code, "tdTargets", {"next_q": next_q, "reward": reward}, out)
         return out
 
+    def dqn_targets(self, qbar_sa, next_qbar, reward, terminated, alpha, gamma, next_q_online=None) -> np.ndarray:
+        """DQN targets Q̄(s,a) + alpha*(r + gamma*(1-terminated)*Q̄(s',a*) - Q̄(s,a)), in one call into Go.
+
+        a* = argmax of next_qbar (DQN), or of next_q_online when given (Double DQN).
+        """
+        self._check_fresh()
+        qbar_sa, reward, done = floats("qbar_sa", qbar_sa), floats("reward", reward), flags("terminated", terminated)
+        next_qbar = floats("next_qbar", next_qbar, ndim=2)
+        same_length(qbar_sa=qbar_sa, next_qbar=next_qbar, reward=reward, terminated=done)
+        if next_qbar.shape[1] < 1:
+            raise ValueError(f"next_qbar must have at least one action (column); got shape {next_qbar.shape}")
+        online = None
+        if next_q_online is not None:
+            online = floats("next_q_online", next_q_online, ndim=2)
+            if online.shape != next_qbar.shape:
+                raise ValueError(f"next_q_online must have next_qbar's shape {next_qbar.shape}; got {online.shape}")
+        alpha, gamma = param("alpha", alpha), param("gamma", gamma)
+        out = np.empty(len(reward))
+        n, actions = next_qbar.shape
+        code = self.raw.dqnTargets(qbar_sa, next_qbar, None if online is None else online.ctypes.data, n, actions,
+                                   reward, done, alpha, gamma, int(online is not None), out)
+        inputs = {"qbar_sa": qbar_sa, "next_qbar": next_qbar, "reward": reward}
+        self._raise_for(code, "dqnTargets", inputs if online is None else {**inputs, "next_q_online": online}, out)
+        return out
+
 
 def _mtime(folder: Path) -> int:
     try:

@@ -38,3 +38,16 @@ def q_update_loop(q, reward, max_next_q, terminal, alpha, gamma):
         target = reward[i] if terminal[i] else reward[i] + gamma * max_next_q[i]
         out[i] = q[i] + alpha * (target - q[i])
     return np.array(out)
+
+
+def dqn_targets(qbar_sa, next_qbar, reward, terminated, alpha, gamma, next_q_online=None) -> np.ndarray:
+    """DQN targets Q̄(s,a) + alpha*(r + gamma*(1-terminated)*Q̄(s',a*) - Q̄(s,a)), as Go computes them.
+
+    a* = argmax of next_qbar, or of next_q_online when given (Double DQN); the first max wins ties.
+    """
+    next_qbar = np.asarray(next_qbar, dtype=np.float64)
+    pick = next_qbar if next_q_online is None else np.asarray(next_q_online, dtype=np.float64)
+    best = next_qbar[np.arange(len(next_qbar)), np.argmax(pick, axis=1)]
+    not_done = 1.0 - np.asarray(terminated, dtype=np.float64)
+    qbar_sa = np.asarray(qbar_sa, dtype=np.float64)
+    return qbar_sa + alpha * (np.asarray(reward, dtype=np.float64) + gamma * not_done * best - qbar_sa)

@@ -12,7 +12,7 @@ import dataclasses
 
 import numpy as np
 
-from helpers.bridge.checks import flags, floats, param, same_length
+from helpers.bridge.checks import floats, param
 from helpers.steering.hyperparams import SIZES
 
 STATE_WORDS = 4  # a PCG generator saved between calls (qlearn.StateWords)
@@ -157,36 +157,3 @@ def greedy_success(lib, mdp: TabularMDP, q: np.ndarray, episodes: int = 10_000, 
     returns, _, _ = run_episodes(lib, mdp, np.array(q, dtype=np.float64, order="C"), alpha=0.0, gamma=0.0,
                                  epsilon=0.0, max_steps=max_steps, episodes=episodes, state=seed_state(lib, seed))
     return float(np.mean(returns > 0)), float(np.mean(returns))
-
-
-def dqn_targets(lib, qbar_sa, next_qbar, reward, terminated, alpha, gamma, next_q_online=None) -> np.ndarray:
-    """DQN targets qbar_sa + alpha*(r + gamma*(1-done)*Qbar(s', a*) - qbar_sa); Double DQN if next_q_online given."""
-    lib._check_fresh()
-    qbar_sa, reward, done = floats("qbar_sa", qbar_sa), floats("reward", reward), flags("terminated", terminated)
-    next_qbar = floats("next_qbar", next_qbar, ndim=2)
-    same_length(qbar_sa=qbar_sa, next_qbar=next_qbar, reward=reward, terminated=done)
-    if next_qbar.shape[1] < 1:
-        raise ValueError(f"next_qbar must have at least one action (column); got shape {next_qbar.shape}")
-    online = None
-    if next_q_online is not None:
-        online = floats("next_q_online", next_q_online, ndim=2)
-        if online.shape != next_qbar.shape:
-            raise ValueError(f"next_q_online must have next_qbar's shape {next_qbar.shape}; got {online.shape}")
-    alpha, gamma = param("alpha", alpha), param("gamma", gamma)
-    out = np.empty(len(reward))
-    n, actions = next_qbar.shape
-    code = lib.raw.dqnTargets(qbar_sa, next_qbar, None if online is None else online.ctypes.data, n, actions,
-                              reward, done, alpha, gamma, int(online is not None), out)
-    inputs = {"qbar_sa": qbar_sa, "next_qbar": next_qbar, "reward": reward}
-    lib._raise_for(code, "dqnTargets", inputs if online is None else {**inputs, "next_q_online": online}, out)
-    return out
-
-
-def dqn_targets_numpy(qbar_sa, next_qbar, reward, terminated, alpha, gamma, next_q_online=None) -> np.ndarray:
-    """The same targets in NumPy (first argmax on ties, as Go)."""
-    next_qbar = np.asarray(next_qbar, dtype=np.float64)
-    pick = next_qbar if next_q_online is None else np.asarray(next_q_online, dtype=np.float64)
-    best = next_qbar[np.arange(len(next_qbar)), np.argmax(pick, axis=1)]
-    not_done = 1.0 - np.asarray(terminated, dtype=np.float64)
-    qbar_sa = np.asarray(qbar_sa, dtype=np.float64)
-    return qbar_sa + alpha * (np.asarray(reward, dtype=np.float64) + gamma * not_done * best - qbar_sa)

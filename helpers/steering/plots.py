@@ -183,9 +183,9 @@ class TrainingFigure:
         knobs = snapshot.get("knobs") or {k: snapshot[k][-1] for k in ("alpha", "gamma")
                                            if k in snapshot and len(snapshot[k])}
         parts.append("  ".join(f"{MARKED[k][0]} = {v:g}" for k, v in knobs.items()
-                               if k in ("alpha", "gamma", "epsilon") and np.isfinite(v)))
+                               if k in ("alpha", "gamma") and np.isfinite(v)))
         if len(snapshot["step"]):
-            parts.append(f"after {int(snapshot['step'][-1]) + 1:,} {self.unit}")
+            parts.append(f"after {snapshot.get('count', int(snapshot['step'][-1]) + 1):,} {self.unit}")
         self._suptitle.set_text(" — ".join(p for p in parts if p))
 
     def render(self) -> None:

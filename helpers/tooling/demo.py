@@ -86,12 +86,19 @@ def parser() -> argparse.ArgumentParser:
     steps = FAST_STEPS if fast_mode() else DEFAULT_STEPS
     p = argparse.ArgumentParser(
         prog="python -m helpers.tooling.demo",
-        description="Train the article's Q-network (Go computes the Q-learning targets) and save "
-                    "the two-panel figure, the training history and the model.")
+        description="Train headless (Go computes the Q-learning targets) and save the figure, the run and, "
+                    "for the DQN, summary.json.")
+    p.add_argument("--agent", choices=("article", "dqn"), default="article",
+                   help="'article': the article's Q-network, batched (default); 'dqn': DQN with replay and a "
+                        "target network, on CartPole-v1")
     for name in ("alpha", "gamma", "epsilon", "learning_rate"):
         spec = SPECS[name]
-        p.add_argument("--" + name.replace("_", "-"), type=_knob(name), default=spec.default,
-                       help=f"{spec.meaning}, {spec.rule()} (default {spec.default:g})")
+        p.add_argument("--" + name.replace("_", "-"), type=_knob(name), default=None,
+                       help=f"{spec.meaning}, {spec.rule()} (default: the agent's; article {spec.default:g})")
+    p.add_argument("--until-solved", action="store_true",
+                   help="dqn: stop at the first greedy evaluation that reaches 475 (10 episodes, every 2,500 steps)")
+    p.add_argument("--max-steps", type=_size("steps"), default=50_000,
+                   help="dqn: environment steps at most (default 50,000)")
     p.add_argument("--batch-size", type=_size("batch_size"), default=32,
                    help="transitions per training step (default 32)")
     p.add_argument("--steps", type=_size("steps"), default=steps,
@@ -112,11 +119,16 @@ def main(argv: list[str] | None = None) -> int:
     except argparse.ArgumentTypeError as e:
         cli.error(f"argument --out: {e}")
     from helpers.bridge import golib
+
+    if args.agent == "dqn":
+        from helpers.tooling.demo_dqn import run_dqn
+
+        return run_dqn(args, out, cli)
     from helpers.learning.trainer import Trainer
 
+    knobs = {k: SPECS[k].default if getattr(args, k) is None else getattr(args, k) for k in SPECS}
     try:
-        t = Trainer.create(env=args.env, alpha=args.alpha, gamma=args.gamma, epsilon=args.epsilon,
-                           learning_rate=args.learning_rate, batch_size=args.batch_size, seed=args.seed)
+        t = Trainer.create(env=args.env, batch_size=args.batch_size, seed=args.seed, **knobs)
     except ValueError as e:  # e.g. an environment whose actions are not discrete
         cli.error(str(e))
     except (golib.GoBuildError, golib.ToolMissingError) as e:

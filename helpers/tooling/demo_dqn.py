@@ -1,0 +1,88 @@
+"""`python -m helpers.tooling.demo --agent dqn`: train the DQN headless until solved (or a step budget).
+
+Writes into --out the run (model, history, settings), figure.png and
+summary.json: solved, solve_step, solve_seconds, greedy_mean, greedy_std (20
+greedy episodes on other fixed seeds, at the end), episodes, seed. Prints the
+greedy result next to a random policy's on the same seeds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+
+def random_policy_returns(env_id: str, seeds) -> np.ndarray:
+    """Returns of a uniformly random policy, one episode per seed (the baseline to beat)."""
+    import gymnasium as gym
+
+    out = []
+    for seed in seeds:
+        env = gym.make(env_id)
+        env.reset(seed=seed)
+        env.action_space.seed(seed)
+        total, done = 0.0, False
+        while not done:
+            _, r, terminated, truncated, _ = env.step(env.action_space.sample())
+            total, done = total + r, terminated or truncated
+        out.append(total)
+    return np.array(out)
+
+
+def run_dqn(args, out, cli) -> int:
+    """Train, report, save; Ctrl+C saves what was done (exit 130)."""
+    from tqdm import tqdm
+
+    from helpers.learning.dqn import FINAL_SEEDS, greedy_returns
+    from helpers.learning.dqn_agent import DQNAgent
+
+    if args.env != "CartPole-v1":
+        cli.error("--agent dqn trains on CartPole-v1 only (its solve criterion is CartPole's 475)")
+    knobs = {k: getattr(args, k) for k in ("alpha", "gamma", "learning_rate") if getattr(args, k) is not None}
+    if args.epsilon is not None:
+        knobs["eps_end"] = args.epsilon
+    agent = DQNAgent.create(seed=args.seed, **knobs)
+    chunks, start = -(-args.max_steps // agent.chunk), time.perf_counter()
+    bar = tqdm(total=chunks * agent.chunk, desc="DQN on CartPole-v1", unit="step")
+    interrupted = False
+    try:
+        for _ in range(chunks):
+            agent.train(1)
+            last = agent.evals[-1][1] if agent.evals else float("nan")
+            bar.update(agent.chunk)
+            bar.set_postfix_str(f"greedy return {last:.0f}, ε {agent.epsilon_now:.2f}")
+            if args.until_solved and agent.solved_step is not None:
+                break
+    except KeyboardInterrupt:
+        interrupted = True
+    bar.close()
+    seconds = time.perf_counter() - start
+    agent.save(out)
+    fig = agent.make_figure().update(agent.snapshot())
+    tmp = out / f".figure-{os.getpid()}.png"
+    fig.save(tmp)
+    os.replace(tmp, out / "figure.png")
+    final = greedy_returns(agent.dqn.online, lambda: __import__("gymnasium").make("CartPole-v1"), FINAL_SEEDS)
+    solve_s = next((e[3] for e in agent.eval_times if e[0] == agent.solved_step), None)
+    summary = dict(solved=agent.solved_step is not None, solve_step=agent.solved_step, solve_seconds=solve_s,
+                   greedy_mean=float(final.mean()), greedy_std=float(final.std()), episodes=agent.episode,
+                   seed=args.seed, env_steps=agent.dqn.global_step, seconds=seconds, evals=agent.evals,
+                   interrupted=interrupted)
+    tmp = out / f".summary-{os.getpid()}.json"
+    tmp.write_text(json.dumps(summary, indent=2) + "\n")
+    os.replace(tmp, out / "summary.json")
+    baseline = random_policy_returns("CartPole-v1", FINAL_SEEDS)
+    if interrupted:
+        print(f"\ninterrupted: saved the {agent.dqn.global_step:,} environment steps done so far to {out}",
+              file=sys.stderr)
+        return 130
+    verdict = f"solved at step {agent.solved_step:,} ({solve_s:.0f} s)" if agent.solved_step else "not solved"
+    print(f"{verdict}; {agent.dqn.global_step:,} environment steps, {agent.episode:,} episodes, {seconds:.0f} s")
+    print(f"greedy return over 20 fixed episodes: {final.mean():.1f} ± {final.std():.1f}  "
+          f"(a random policy: {baseline.mean():.1f} ± {baseline.std():.1f}; the maximum is 500)")
+    print(f"wrote {out / 'figure.png'}, {out / 'summary.json'} and the run (model, history, settings)")
+    return 0
