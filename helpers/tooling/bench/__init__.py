@@ -24,6 +24,7 @@ SUITES = [
     "helpers.tooling.bench.dashboard:figures",
     "helpers.tooling.bench.history:figures",
     "helpers.tooling.bench.tabular:figures",
+    "helpers.tooling.bench.dqn:figures",
 ]
 
 

@@ -14,11 +14,11 @@ import time
 from helpers.tooling.bench import figure
 
 
-def throughput(trainer, seconds: float) -> float:
-    """Samples per second the running trainer reaches over `seconds` of wall time."""
-    first, start = trainer.step_count, time.perf_counter()
+def throughput(agent, seconds: float) -> float:
+    """Samples per second the running agent reaches over `seconds` of wall time."""
+    first, start = agent.step_count, time.perf_counter()
     time.sleep(seconds)
-    return (trainer.step_count - first) * trainer.batch_size / (time.perf_counter() - start)
+    return (agent.step_count - first) * agent.samples_per_step / (time.perf_counter() - start)
 
 
 def change_to_frame(dash, name: str, value: float, timeout: float = 5.0) -> float:
@@ -33,13 +33,10 @@ def change_to_frame(dash, name: str, value: float, timeout: float = 5.0) -> floa
     return time.perf_counter() - start
 
 
-def measure(seconds: float = 3.0, rounds: int = 5, fps: float = 2.0) -> dict:
-    """Median samples/s with and without rendering, interleaved, plus the median frame time."""
-    from helpers.learning.trainer import Trainer
+def measure(trainer, seconds: float = 3.0, rounds: int = 5, fps: float = 2.0) -> dict:
+    """Median samples/s of a warmed-up agent with and without rendering, interleaved, and the frame time."""
     from helpers.steering.dashboard import Dashboard
 
-    trainer = Trainer.create(env="CartPole-v1", seed=0)
-    trainer.train(50)  # the first steps trace the tf.function: not part of either measurement
     dash = Dashboard(trainer, fps=fps, render=False, key="bench")
     trainer.start()
     try:
@@ -60,7 +57,11 @@ def measure(seconds: float = 3.0, rounds: int = 5, fps: float = 2.0) -> dict:
 
 def figures() -> list[dict]:
     """dashboard_overhead_ratio: training throughput with the dashboard rendering over without."""
-    m = measure()
+    from helpers.learning.trainer import Trainer
+
+    trainer = Trainer.create(env="CartPole-v1", seed=0)
+    trainer.train(50)  # the first steps trace the tf.function: not part of either measurement
+    m = measure(trainer)
     return [figure("dashboard_overhead_ratio", m["on"] / m["off"], "x", target=">= 0.8",
                    what="CartPole trainer samples/s while the dashboard redraws its figure (up to 2 Hz) "
                         "over samples/s with drawing off; same run, alternating windows",
@@ -69,6 +70,23 @@ def figures() -> list[dict]:
             figure("slider_to_frame_s", statistics.median(m["latency"]), "s", target="<= 1.0",
                    what="alpha/gamma slider write to the first drawn frame showing the change, "
                         "while training runs (kernel side; the browser adds its round trip)",
+                   max_s=round(max(m["latency"]), 3), samples=len(m["latency"]))] + dqn_figures()
+
+
+def dqn_figures() -> list[dict]:
+    """The same two figures for the DQN dashboard (three panels), after its first training phases."""
+    from helpers.learning.dqn_agent import DQNAgent
+
+    agent = DQNAgent.create(seed=0)
+    agent.train(8)  # past learning_starts: every lifecycle step now trains
+    m = measure(agent, seconds=4.0)
+    return [figure("dqn_dashboard_overhead_ratio", m["on"] / m["off"], "x", target=">= 0.85",
+                   what="DQN environment steps/s while its dashboard redraws (up to 2 Hz) over steps/s "
+                        "with drawing off; same run, alternating windows",
+                   steps_per_s_rendering=round(m["on"]), steps_per_s_not_rendering=round(m["off"]),
+                   frame_ms=round(m["frame_ms"], 1)),
+            figure("dqn_slider_to_frame_s", statistics.median(m["latency"]), "s", target="<= 0.5",
+                   what="alpha/gamma slider write to the first drawn DQN frame showing it, while training runs",
                    max_s=round(max(m["latency"]), 3), samples=len(m["latency"]))]
 
 
