@@ -32,7 +32,7 @@ help: ## show this help
 $(STAMP): pyproject.toml | .python
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
-	$(PY) -m pip install -e '.[test]'
+	$(PY) -m pip install -e '.[test,sweep]'
 	@touch $@
 
 .PHONY: setup

@@ -25,6 +25,7 @@ SUITES = [
     "helpers.tooling.bench.history:figures",
     "helpers.tooling.bench.tabular:figures",
     "helpers.tooling.bench.dqn:figures",
+    "helpers.tooling.bench.sweep:figures",
 ]
 
 

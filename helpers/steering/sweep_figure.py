@@ -1,0 +1,69 @@
+"""A sweep's outcome as a heatmap: the mean over seeds in each cell's colour, the seed spread written in it.
+
+    >>> table = summary(df, "success")                  # doctest: +SKIP
+    >>> table["mean"].loc[0.03, 0.99]                   # doctest: +SKIP
+    >>> fig = heatmap(df, "success")                    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+LABELS = {"alpha": "α (step size)", "gamma": "γ (discount)", "epsilon": "ε (exploration)",
+          "learning_rate": "learning rate", "success": "greedy success rate", "mean_return": "greedy mean return",
+          "episodes_to_solve": "episodes to solve", "train_s": "training time (s)"}
+
+
+def summary(df, metric: str = "success", rows: str = "alpha", cols: str = "gamma") -> dict:
+    """Tables (rows x cols) of the metric over seeds: 'mean', 'std', 'min', 'max', 'count' (count: not NaN)."""
+    for name in (metric, rows, cols):
+        if name not in df.columns:
+            raise KeyError(f"the sweep has no column {name!r}; it has {', '.join(map(str, df.columns))}")
+    if df.empty:
+        raise ValueError("the sweep has no finished trials to summarize")
+    grouped = df.groupby([rows, cols])[metric]
+    return {stat: getattr(grouped, stat)().unstack(cols) for stat in ("mean", "std", "min", "max", "count")}
+
+
+def heatmap(df, metric: str = "success", rows: str = "alpha", cols: str = "gamma", spread: str = "std",
+            ax=None, cmap: str = "viridis"):
+    """Mean over seeds as colour; '± std' (spread='std') or 'min–max' (spread='range') as text. Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    if spread not in ("std", "range"):
+        raise ValueError(f"spread must be 'std' or 'range'; got {spread!r}")
+    table = summary(df, metric, rows, cols)
+    mean = table["mean"].to_numpy(dtype=float)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.5 * mean.shape[1] + 2.5, 1.1 * mean.shape[0] + 1.6), layout="constrained")
+    fig = ax.figure
+    unit_range = df[metric].dropna().between(0, 1).all()
+    image = ax.imshow(mean, cmap=cmap, aspect="auto", origin="lower",
+                      vmin=0 if unit_range else None, vmax=1 if unit_range else None)
+    for (i, j), m in np.ndenumerate(mean):
+        ax.text(j, i, _cell_text(m, table, i, j, spread), ha="center", va="center", fontsize=13,
+                color="black" if image.norm(m) > 0.6 else "white")
+    ax.set_xticks(range(mean.shape[1]), [f"{v:g}" for v in table["mean"].columns], fontsize=13)
+    ax.set_yticks(range(mean.shape[0]), [f"{v:g}" for v in table["mean"].index], fontsize=13)
+    ax.set_xlabel(LABELS.get(cols, cols), fontsize=14)
+    ax.set_ylabel(LABELS.get(rows, rows), fontsize=14)
+    seeds = int(table["count"].to_numpy().max())
+    shown = "± std" if spread == "std" else "min–max"
+    ax.set_title(f"{LABELS.get(metric, metric)}: mean of {seeds} seeds ({shown} below)", fontsize=14)
+    fig.colorbar(image, ax=ax).ax.tick_params(labelsize=12)
+    return fig
+
+
+def _cell_text(m: float, table: dict, i: int, j: int, spread: str) -> str:
+    """'0.74\\n±0.02' or '0.74\\n0.70–0.76'; 'none' where no seed reached the metric (NaN)."""
+    if np.isnan(m):
+        return "none"
+    if spread == "std":
+        s = table["std"].to_numpy()[i, j]
+        return f"{_num(m)}\n±{_num(0.0 if np.isnan(s) else s)}"
+    return f"{_num(m)}\n{_num(table['min'].to_numpy()[i, j])}–{_num(table['max'].to_numpy()[i, j])}"
+
+
+def _num(v: float) -> str:
+    """Two decimals for rates, whole numbers for counts."""
+    return f"{v:.2f}" if abs(v) < 10 else f"{v:,.0f}"
