@@ -322,6 +322,15 @@ def test_bad_constructor_arguments_are_refused(lib):
         Trainer.create(env="random", batch_size=2, lib=lib).set("beta", 0.5)
 
 
+@pytest.mark.parametrize("kwargs, name", [(dict(batch_size=10**9), "batch_size"), (dict(hidden=10**9), "hidden"),
+                                          (dict(seed=-1), "seed"), (dict(seed=2**64), "seed"),
+                                          (dict(hidden=True), "hidden")])
+def test_sizes_that_would_eat_all_memory_are_refused_by_name(lib, kwargs, name):
+    """A typo such as hidden=10**9 must be a clear error, not a kernel killed by the OOM killer."""
+    with pytest.raises(ValueError, match=f"{name} must be a whole number >= "):
+        Trainer.create(env="random", lib=lib, **kwargs)
+
+
 # -- the figure ----------------------------------------------------------------------
 
 

@@ -194,6 +194,7 @@ class Dashboard:
         start = time.perf_counter()
         if self._figure is None:
             self._figure = self.trainer.make_figure()  # matplotlib loads here, in the render thread
+            self._figure.count_in_title = False  # the status line shows the count: the title stays static
         self._figure.update(self.trainer.snapshot(max_rows=SNAPSHOT_ROWS))
         self.image.value = self._figure.png()
         self._drawn_key = key

@@ -27,12 +27,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 from PIL import Image
 
+from helpers.steering.axes import moving_average, nice_ceiling, round_out, set_lim
 from helpers.steering.history import evenly_spaced
 from helpers.steering.markers import MARKED, Markers, short_step
-from helpers.steering.markers import bursts as _bursts  # noqa: F401 - used by tabular_figure
 
 Q_STYLES = (("tab:blue", "-"), ("tab:orange", "--"), ("tab:red", "-."), ("tab:cyan", ":"))
-NICE = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 FONT = {"title": 15, "label": 14, "tick": 13, "legend": 12}
 
 
@@ -71,12 +70,14 @@ class TrainingFigure:
         self.markers = Markers(self.figure, [self.ax_q, self.ax_loss], self.axes, legend_y=0.915 if returns else 0.87)
         self._suptitle = self.figure.suptitle(title, fontsize=FONT["title"] + 1, y=0.99)
         self._background, self._last_step, self._evals = None, None, None
+        self.count_in_title = True  # a live dashboard shows the count in its status line: a static title is cheaper
         self._ensure_q_lines(n_actions)
 
     def _make_return_panel(self) -> None:
         ax = self.ax_ret
         ax.set_ylabel("return", fontsize=FONT["label"])
         self.ret_points, = ax.plot([], [], ".", color="0.6", ms=3.5, label="each episode")
+        self._return_points = 400  # at most this many episode dots are drawn (the average uses them all)
         self.ret_avg, = ax.plot([], [], color="tab:green", lw=2.4, label="moving average")
         self.eval_line, = ax.plot([], [], "o-", color="black", lw=1.4, ms=6, label="greedy evaluation (mean ± std)")
         self._eval_bars = None
@@ -101,7 +102,7 @@ class TrainingFigure:
     @property
     def _dynamic(self) -> list:
         """The artists redrawn on every frame."""
-        return [*self.q_lines, *self._lines, self._suptitle]
+        return [*self.q_lines, *self._lines]
 
     def update(self, snapshot: dict) -> TrainingFigure:
         """Show a snapshot: move the lines, rescale, and redraw markers if the changes changed."""
@@ -133,7 +134,7 @@ class TrainingFigure:
         ret = np.asarray(snapshot.get("episode_return", []), dtype=float)
         done = np.isfinite(ret)
         x, y = snapshot["step"][done], ret[done]
-        keep = evenly_spaced(len(x), self.max_points)
+        keep = evenly_spaced(len(x), self._return_points)
         self.ret_points.set_data(x[keep], y[keep])
         self.ret_avg.set_data(x[keep], moving_average(y, max(1, min(50, len(y) // 10 or 1)))[keep])
         evals = snapshot.get("evals") or []
@@ -146,9 +147,9 @@ class TrainingFigure:
             self._eval_bars = self.ax_ret.vlines(ex, np.subtract(em, es), np.add(em, es), color="black", lw=1.4)
             self._evals, moved = list(evals), True
         hi = max([float(np.max(y)) if len(y) else 1.0, float(np.max(em)) if len(em) else 1.0, self.solved or 0.0])
-        moved |= _set_lim(self.ax_ret.set_ylim, self.ax_ret.get_ylim(), (0.0, _nice_ceiling(max(hi, 1.0)) * 1.15))
+        moved |= set_lim(self.ax_ret.set_ylim, self.ax_ret.get_ylim(), (0.0, nice_ceiling(max(hi, 1.0)) * 1.15))
         if len(snapshot["step"]):
-            moved |= _set_lim(self.ax_ret.set_xlim, self.ax_ret.get_xlim(), self.ax_q.get_xlim())
+            moved |= set_lim(self.ax_ret.set_xlim, self.ax_ret.get_xlim(), self.ax_q.get_xlim())
         return moved
 
     def _fresh_limits(self) -> None:
@@ -162,19 +163,19 @@ class TrainingFigure:
         """Move each axis limit in rounded jumps, only when needed; True if any moved."""
         moved = False
         if len(step):
-            x_hi = _nice_ceiling(max(float(step[-1]), 1.0))
+            x_hi = nice_ceiling(max(float(step[-1]), 1.0))
             for ax in (self.ax_q, self.ax_loss):
-                moved |= _set_lim(ax.set_xlim, ax.get_xlim(), (float(step[0]), x_hi))
+                moved |= set_lim(ax.set_xlim, ax.get_xlim(), (float(step[0]), x_hi))
         finite = q[np.isfinite(q)] if q.size else q
         if finite.size:  # robust to a spike: the axis follows the bulk of the data, and shrinks back
             lo, hi = (float(v) for v in np.quantile(finite, (0.005, 0.995)))
             a, b = self.ax_q.get_ylim()
             if lo < a or hi > b or (hi - lo) < 0.3 * (b - a):  # outside, or far too loose
-                moved |= _set_lim(self.ax_q.set_ylim, (a, b), _round_out(lo, hi))
+                moved |= set_lim(self.ax_q.set_ylim, (a, b), round_out(lo, hi))
         if positive_loss.size:
             lo, hi = (math.log10(v) for v in np.quantile(positive_loss, (0.005, 1.0)))
             lims = (10.0 ** math.floor(lo), 10.0 ** max(math.ceil(hi), math.floor(lo) + 1))
-            moved |= _set_lim(self.ax_loss.set_ylim, self.ax_loss.get_ylim(), lims)
+            moved |= set_lim(self.ax_loss.set_ylim, self.ax_loss.get_ylim(), lims)
         return moved
 
     def _update_title(self, snapshot: dict) -> None:
@@ -184,9 +185,12 @@ class TrainingFigure:
                                            if k in snapshot and len(snapshot[k])}
         parts.append("  ".join(f"{MARKED[k][0]} = {v:g}" for k, v in knobs.items()
                                if k in ("alpha", "gamma") and np.isfinite(v)))
-        if len(snapshot["step"]):
+        if len(snapshot["step"]) and self.count_in_title:
             parts.append(f"after {snapshot.get('count', int(snapshot['step'][-1]) + 1):,} {self.unit}")
-        self._suptitle.set_text(" — ".join(p for p in parts if p))
+        text = " — ".join(p for p in parts if p)
+        if text != self._suptitle.get_text():  # the title is part of the saved background
+            self._suptitle.set_text(text)
+            self._background = None
 
     def render(self) -> None:
         """Draw the figure into the canvas: everything if needed, else the saved background + lines + title."""
@@ -240,36 +244,3 @@ class TrainingFigure:
 
     def _repr_png_(self) -> bytes:  # a notebook cell ending in a TrainingFigure shows it
         return self.png()
-
-
-def moving_average(y: np.ndarray, window: int | None = None) -> np.ndarray:
-    """Trailing mean over `window` points (default: about 2% of the series, at least 1)."""
-    y = np.asarray(y, dtype=float)
-    if len(y) == 0:
-        return y
-    window = window or max(1, len(y) // 50)
-    c = np.cumsum(np.insert(y, 0, 0.0))
-    lo = np.maximum(np.arange(1, len(y) + 1) - window, 0)
-    return (c[1:] - c[lo]) / (np.arange(1, len(y) + 1) - lo)
-
-
-def _nice_ceiling(v: float) -> float:
-    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k that is >= v (v > 0)."""
-    scale = 10.0 ** math.floor(math.log10(v))
-    return next(n * scale for n in NICE if n * scale >= v * (1 - 1e-12))
-
-
-def _round_out(lo: float, hi: float) -> tuple[float, float]:
-    """Limits around [lo, hi] with a little headroom, rounded outward to tick multiples."""
-    pad = 0.05 * (hi - lo) or 0.5 * max(abs(lo), 1.0)
-    ticks = MaxNLocator(nbins=8).tick_values(lo - pad, hi + pad)
-    step = ticks[1] - ticks[0]
-    return (math.floor((lo - pad) / step) * step, math.ceil((hi + pad) / step) * step)
-
-
-def _set_lim(setter, old, new) -> bool:
-    """Apply new limits if they differ from old; True if they did."""
-    if np.allclose(old, new, rtol=1e-9, atol=0):
-        return False
-    setter(*new)
-    return True

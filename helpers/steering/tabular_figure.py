@@ -23,7 +23,8 @@ from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from helpers.steering.plots import _bursts, moving_average
+from helpers.steering.axes import moving_average
+from helpers.steering.markers import bursts as _bursts
 
 KNOB_MARKS = {"alpha": ("α", "tab:purple"), "gamma": ("γ", "tab:green"), "epsilon": ("ε", "tab:orange")}
 FONT = 13  # points; at 100 dpi about 18 px

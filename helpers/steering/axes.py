@@ -1,0 +1,43 @@
+"""Small helpers for live axes: a trailing mean, and limits that move in round jumps (so frames can reuse them)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+
+NICE = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def moving_average(y: np.ndarray, window: int | None = None) -> np.ndarray:
+    """Trailing mean over `window` points (default: about 2% of the series, at least 1)."""
+    y = np.asarray(y, dtype=float)
+    if len(y) == 0:
+        return y
+    window = window or max(1, len(y) // 50)
+    c = np.cumsum(np.insert(y, 0, 0.0))
+    lo = np.maximum(np.arange(1, len(y) + 1) - window, 0)
+    return (c[1:] - c[lo]) / (np.arange(1, len(y) + 1) - lo)
+
+
+def nice_ceiling(v: float) -> float:
+    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k that is >= v (v > 0)."""
+    scale = 10.0 ** math.floor(math.log10(v))
+    return next(n * scale for n in NICE if n * scale >= v * (1 - 1e-12))
+
+
+def round_out(lo: float, hi: float) -> tuple[float, float]:
+    """Limits around [lo, hi] with a little headroom, rounded outward to tick multiples."""
+    pad = 0.05 * (hi - lo) or 0.5 * max(abs(lo), 1.0)
+    ticks = MaxNLocator(nbins=8).tick_values(lo - pad, hi + pad)
+    step = ticks[1] - ticks[0]
+    return (math.floor((lo - pad) / step) * step, math.ceil((hi + pad) / step) * step)
+
+
+def set_lim(setter, old, new) -> bool:
+    """Apply new limits if they differ from old; True if they did."""
+    if np.allclose(old, new, rtol=1e-9, atol=0):
+        return False
+    setter(*new)
+    return True
