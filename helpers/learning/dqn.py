@@ -79,11 +79,9 @@ def forward(weights: list, x: np.ndarray) -> np.ndarray:
 
 def build_network(s: Settings, obs_dim: int = 4, n_actions: int = 2, seed: int = 0):
     """The online network, Adam with gradient clipping, and one compiled Huber-loss step."""
-    init = [keras.initializers.GlorotUniform(seed=seed + i) for i in range(len(s.hidden) + 1)]
-    model = keras.Sequential([keras.Input((obs_dim,)),
-                              *[keras.layers.Dense(u, activation="relu", kernel_initializer=init[i])
-                                for i, u in enumerate(s.hidden)],
-                              keras.layers.Dense(n_actions, kernel_initializer=init[-1])])
+    keras.utils.set_random_seed(seed)  # the initial weights come from Keras's seeded generator
+    model = keras.Sequential([keras.Input((obs_dim,)), *[keras.layers.Dense(u, activation="relu") for u in s.hidden],
+                              keras.layers.Dense(n_actions)])
     huber = keras.losses.Huber(delta=s.huber_delta)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=s.learning_rate, global_clipnorm=s.clip_norm),
                   loss=huber)  # compiled: a saved run keeps the optimizer's state
@@ -109,6 +107,7 @@ class DQN:
         # Small matrices: a multi-threaded BLAS only waits for its own threads (measured here under load:
         # a 64 x 128 forward pass took 700 us with 2 BLAS threads, 120 us with 1). For this process.
         threadpool_limits(1, user_api="blas")
+        tf.config.experimental.enable_op_determinism()  # the same seed gives the same run, bit for bit
         s = self.settings = settings or Settings()
         self.env, self.lib, self.seed = env, lib, seed
         keras.utils.set_random_seed(seed)
