@@ -110,11 +110,19 @@ func chooseAction(row []float64, epsilon, u1, u2 float64) int {
 	if u1 < epsilon {
 		return pick(len(row), u2)
 	}
-	best := rowMax(row)
-	ties := 0
-	for _, v := range row {
-		if v == best {
+	best, ties := row[0], 1 // the maximum and how many actions share it, in one pass
+	for _, v := range row[1:] {
+		if v > best {
+			best, ties = v, 1
+		} else if v == best {
 			ties++
+		}
+	}
+	if ties == 1 {
+		for a, v := range row {
+			if v == best {
+				return a
+			}
 		}
 	}
 	j := pick(ties, u2)
