@@ -1,5 +1,8 @@
 """Lesson 5 in a real browser: JupyterLab on loopback, driven in headless Chromium by Playwright.
 
+Run All, press Start, move α and γ with the keyboard while the DQN trains: the agent records the
+changes while it trains, the figure changes after each move, and its return panel keeps updating.
+
 Debian's chromium is used as installed (`make chromium`); Playwright never downloads a browser.
 Without chromium the test skips on a learner's machine and fails in CI (CI=true), where `.ci/run`
 installs it first.
@@ -170,35 +173,41 @@ def run_code(page, code: str, marker: str) -> str:
 
 
 def kernel_state(page, n: int) -> dict:
-    """The trainer's status, step count, alpha and recorded changes, read back from the kernel."""
+    """The agent's status, step count, alpha, gamma and recorded changes, read back from the kernel."""
     marker = f"QKIT-STATE-{n}"
-    text = run_code(page, f'import json; print("{marker}", json.dumps({{"status": trainer.status, '
-                          '"step": trainer.step_count, "alpha": trainer.params.alpha, "gamma": trainer.params.gamma, '
-                          '"changes": trainer.history.changes}))', marker)
+    text = run_code(page, f'import json; print("{marker}", json.dumps({{"status": agent.status, '
+                          '"step": agent.step_count, "alpha": agent.params.alpha, "gamma": agent.params.gamma, '
+                          '"changes": agent.history.changes}))', marker)
     return json.loads(text[len(marker):])
 
 
-def image_fingerprint(page) -> str:
-    """A checksum of the dashboard figure's pixels, as the browser shows them ('' between two frames)."""
+def image_fingerprint(page, top: float = 0.0) -> str:
+    """A checksum of the dashboard figure's pixels below `top` (a fraction of its height), as the browser
+    shows them ('' between two frames)."""
     # Drawn from the <img> element itself: fetching its blob: URL could race with the widget
     # revoking it when the next frame arrives (and log a console error of our own making).
-    return page.locator("img.widget-image").first.evaluate("""async img => {
+    return page.locator("img.widget-image").first.evaluate("""async (img, top) => {
         try { await img.decode(); } catch (e) { /* a newer frame replaced this one: draw what is shown */ }
         if (!img.naturalWidth) return '';  // caught while one frame replaces another: no picture yet
+        const y0 = Math.floor(img.naturalHeight * top), w = img.naturalWidth, h = img.naturalHeight - y0;
         const c = document.createElement('canvas');
-        c.width = img.naturalWidth; c.height = img.naturalHeight;
-        const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
-        const px = ctx.getImageData(0, 0, c.width, c.height).data;
-        let h = 0; for (let i = 0; i < px.length; i++) h = (h * 31 + px[i]) >>> 0;
-        return `${c.width}x${c.height}:${h}`;
-    }""")
+        c.width = w; c.height = h;
+        const ctx = c.getContext('2d'); ctx.drawImage(img, 0, -y0);
+        const px = ctx.getImageData(0, 0, w, h).data;
+        let x = 0; for (let i = 0; i < px.length; i++) x = (x * 31 + px[i]) >>> 0;
+        return `${w}x${h}:${x}`;
+    }""", top)
 
 
+# The DQN's figure (plots.TrainingFigure with returns=True): Q and loss on top, the episode-return
+# panel across the bottom row, from about 64% of the image's height down (axis labels included).
+RETURN_PANEL_TOP = 0.64
 
-def new_frame(page, than: str = "", timeout: float = 10, what: str = "a figure") -> str:
-    """Wait until the dashboard shows a frame other than `than`; return its fingerprint."""
+
+def new_frame(page, than: str = "", timeout: float = 10, what: str = "a figure", top: float = 0.0) -> str:
+    """Wait until the dashboard shows a frame (or, with top, its lower part) other than `than`; its fingerprint."""
     def shown():
-        fp = image_fingerprint(page)
+        fp = image_fingerprint(page, top)
         return fp if fp not in ("", than) else None
 
     return wait_until(shown, timeout, what)
@@ -210,21 +219,22 @@ def test_steer_training_live_in_jupyterlab(lab, browser_page, tmp_path):
     page.locator(".jp-Notebook").wait_for()
     run_all_cells(page)
 
-    status = page.locator(".widget-html", has_text="samples/s").first
+    status = page.locator(".widget-html", has_text="greedy return").first  # the DQN's status line
     dashboard = page.locator(".jp-OutputArea-output", has=page.locator("img.widget-image")).first
-    first = kernel_state(page, 1)  # what the lesson's own cells left behind
+    first = kernel_state(page, 1)  # what the lesson's own cells left behind (α = 1, γ = 0 after Step 5)
 
     page.locator("button.jupyter-button", has_text="Start").first.click()
     wait_until(lambda: "running" in status.inner_text(), 20, "the status line to say 'running'")
     time.sleep(1.5)  # let steps pass, so that the change lands in the middle of the run
     before = new_frame(page, what="the first frame of the figure")
+    returns_before = image_fingerprint(page, RETURN_PANEL_TOP)
 
     alpha = page.locator(".widget-slider", has_text="alpha")
     start_value = float(alpha.locator(".widget-readout").inner_text())
     alpha.locator(".noUi-handle").focus()
-    for _ in range(5):
-        page.keyboard.press("ArrowRight")
-    wait_until(lambda: float(alpha.locator(".widget-readout").inner_text()) == round(start_value + 0.05, 2),
+    for _ in range(5):  # α starts at 1, the slider's top: move it down
+        page.keyboard.press("ArrowLeft")
+    wait_until(lambda: float(alpha.locator(".widget-readout").inner_text()) == round(start_value - 0.05, 2),
                10, "the alpha slider to move by 5 steps of 0.01")
     new_frame(page, than=before, what="the figure to change while training runs")
 
@@ -232,25 +242,28 @@ def test_steer_training_live_in_jupyterlab(lab, browser_page, tmp_path):
     gamma_start = float(gamma.locator(".widget-readout").inner_text())
     after_alpha = new_frame(page, what="a frame after alpha moved")
     gamma.locator(".noUi-handle").focus()
-    for _ in range(3):
-        page.keyboard.press("ArrowLeft")
-    wait_until(lambda: float(gamma.locator(".widget-readout").inner_text()) == round(gamma_start - 0.03, 2),
+    for _ in range(3):  # γ is 0 after the lesson's Step 5, the slider's bottom: move it up
+        page.keyboard.press("ArrowRight")
+    wait_until(lambda: float(gamma.locator(".widget-readout").inner_text()) == round(gamma_start + 0.03, 2),
                10, "the gamma slider to move by 3 steps of 0.01")
     new_frame(page, than=after_alpha, what="the figure to change after gamma moved")
+    # The return panel (new episodes, their moving average) changes as training goes on: each
+    # lifecycle step is 256 environment steps, and CartPole episodes end within a few hundred.
+    new_frame(page, than=returns_before, timeout=30, what="the return panel to update", top=RETURN_PANEL_TOP)
     time.sleep(2)  # a few more frames (about 2 a second), then a picture for whoever debugs this test
     dashboard.screenshot(path=str(tmp_path / "dashboard.png"))
 
     state = kernel_state(page, 2)
     moves = [c for c in state["changes"][len(first["changes"]):] if c[1] == "alpha"]
-    assert moves, f"no alpha change reached the trainer: {state['changes']}"
-    assert state["alpha"] == pytest.approx(start_value + 0.05)
-    assert moves[-1][3] == pytest.approx(start_value + 0.05)
-    assert moves[0][0] > first["step"], "the change should land while the trainer trains"
+    assert moves, f"no alpha change reached the agent: {state['changes']}"
+    assert state["alpha"] == pytest.approx(start_value - 0.05)
+    assert moves[-1][3] == pytest.approx(start_value - 0.05)
+    assert moves[0][0] > first["step"], "the change should land while the agent trains"
     gamma_moves = [c for c in state["changes"][len(first["changes"]):] if c[1] == "gamma"]
-    assert gamma_moves and state["gamma"] == pytest.approx(gamma_start - 0.03), state["changes"]
+    assert gamma_moves and state["gamma"] == pytest.approx(gamma_start + 0.03), state["changes"]
     assert gamma_moves[0][0] >= moves[-1][0], "gamma moved after alpha, while training went on"
     assert state["status"] == "running", "training must go on after the sliders moved"
-    assert state["step"] > moves[-1][0], "the trainer should have trained steps with the new alpha"
+    assert state["step"] > moves[-1][0], "the agent should have trained steps with the new alpha"
 
     page.locator("button.jupyter-button", has_text="Stop").first.click()
     wait_until(lambda: "stopped" in status.inner_text(), 20, "the status line to say 'stopped'")
