@@ -32,6 +32,8 @@ SHORT_NAMES = {
     "qnet": "helpers.learning.qnet",
     "build_q_network": "helpers.learning.qnet:build_q_network",
     "Trainer": "helpers.learning.trainer:Trainer",
+    "DQNAgent": "helpers.learning.dqn_agent:DQNAgent",
+    "TabularAgent": "helpers.learning.tabular_agent:TabularAgent",
     "run_article_workflow": "helpers.learning.article:run_article_workflow",
     "article_sample": "helpers.learning.article:article_sample",
     "Hyperparams": "helpers.steering.hyperparams:Hyperparams",
