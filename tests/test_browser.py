@@ -267,4 +267,16 @@ def test_steer_training_live_in_jupyterlab(lab, browser_page, tmp_path):
 
     page.locator("button.jupyter-button", has_text="Stop").first.click()
     wait_until(lambda: "stopped" in status.inner_text(), 20, "the status line to say 'stopped'")
+
+    # Readable on a projector at 100% zoom: the figure is shown at its own size (not shrunk), and in
+    # the frame just shown (the lesson's knob changes and ours marked) no two texts overlap.
+    zoom, shown, natural = page.locator("img.widget-image").first.evaluate(
+        "img => [window.devicePixelRatio, img.clientWidth, img.naturalWidth]")
+    assert zoom == 1 and natural >= 1000 and shown >= 0.95 * natural, (zoom, shown, natural)
+    boxes = json.loads(run_code(page, 'import json; from helpers.steering import dashboard as D; '
+                                      'print("QKIT-BOXES", json.dumps(D._LIVE["default"]._figure.text_boxes()))',
+                                "QKIT-BOXES")[len("QKIT-BOXES"):])
+    overlapping = [(a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+                   if not (a[1][2] <= b[1][0] or b[1][2] <= a[1][0] or a[1][3] <= b[1][1] or b[1][3] <= a[1][1])]
+    assert len(boxes) > 20 and not overlapping, overlapping
     assert not browser_page.errors, "the browser console reported errors:\n" + "\n".join(browser_page.errors)

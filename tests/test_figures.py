@@ -42,7 +42,7 @@ def test_ten_changes_leave_no_text_overlapping(returns):
     boxes = fig.text_boxes()
     assert not overlaps(boxes), overlaps(boxes)
     width, height = fig.canvas.get_width_height()
-    assert width >= 1200, "at least 1200 px wide at 100% zoom"
+    assert width >= 1000, "at least 1000 px wide at 100% zoom"
     outside = [t for t, (x0, y0, x1, y1) in boxes if x0 < 0 or y0 < 0 or x1 > width or y1 > height]
     assert not outside, f"clipped at the figure's edge: {outside}"  # e.g. the last x tick "12k"
     listed = [t for t, _ in boxes if t.startswith("1:")]

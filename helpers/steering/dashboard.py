@@ -91,7 +91,7 @@ class Dashboard:
                                        layout=w.Layout(width="110px"))
                         for name, (label, icon, style) in BUTTONS.items()}
         self.status = w.HTML(layout=w.Layout(width="100%"))
-        self.image = w.Image(format="png", layout=w.Layout(width="100%", max_width="1200px"))
+        self.image = w.Image(format="png", layout=w.Layout(width="100%", max_width="1000px"))
         self.errors = w.Output(layout=w.Layout(max_height="240px", overflow="auto"))
         # The sliders keep their width; the status line wraps in what is left (never the reverse).
         controls = w.VBox(list(self.sliders.values()), layout=w.Layout(flex="0 0 auto"))

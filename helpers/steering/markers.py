@@ -56,12 +56,15 @@ class Markers:
             for ax in self.all_axes:
                 self.artists.append(ax.axvline(step, color=MARKED[name][1], ls="--", lw=1.2, alpha=0.8))
         first = max(0, len(merged) - SHOWN)
+        ax0 = self.top_axes[0]
+        axes_px = ax0.get_position().width * self.figure.get_figwidth() * self.figure.dpi
+        row_h = 23 / (ax0.get_position().height * self.figure.get_figheight() * self.figure.dpi)  # 23 px a row
         rows_end: list[float] = []  # per tag row: the axes fraction where its last tag ends
         for i, (step, name, _, _) in enumerate(merged[first:], start=first + 1):
             frac = (step - x0) / (x1 - x0) if x1 > x0 else 0.0
             if not 0.0 <= frac <= 1.0:
                 continue
-            width = 0.012 + 0.012 * len(str(i))
+            width = (14 + 9 * len(str(i))) / axes_px  # a tag's width, as a fraction of the axes
             row = next((r for r, end in enumerate(rows_end) if frac - width / 2 > end), len(rows_end))
             if row >= 2:  # no room: the list under the title still names it
                 continue
@@ -70,12 +73,12 @@ class Markers:
             else:
                 rows_end[row] = frac + width / 2
             for ax in self.top_axes:
-                self.artists.append(ax.text(frac, 1.01 + 0.075 * row, str(i), transform=ax.transAxes,
+                self.artists.append(ax.text(frac, 1.01 + row_h * row, str(i), transform=ax.transAxes,
                                             ha="center", va="bottom", fontsize="small", color="white",
                                             fontweight="bold", clip_on=False,
                                             bbox=dict(boxstyle="round,pad=0.2", fc=MARKED[name][1], ec="none")))
         items = [f"{i}: {MARKED[n][0]} {o:g}→{v:g} at {short_step(s)}"
                  for i, (s, n, o, v) in enumerate(merged, start=1)][first:]
-        lines = ["    ".join(items[k:k + 5]) for k in range(0, len(items), 5)]  # at most 2 lines of 5
+        lines = ["    ".join(items[k:k + 4]) for k in range(0, len(items), 4)]  # at most 3 lines of 4
         self.artists.append(self.figure.text(0.5, self.legend_y, "\n".join(lines), ha="center", va="top",
                                              fontsize=12, color="0.2", linespacing=1.4))

@@ -7,7 +7,7 @@ so any one thread may own it, e.g. a dashboard timer that does twice a second::
     fig.update(agent.snapshot())   # moves the existing lines (set_data)
     image.value = fig.png()        # bytes for an ipywidgets.Image
 
-Sized for a projector at 100% zoom (1200 px wide, 12-16 pt text). Knob changes
+Sized for a projector at 100% zoom (1000 px wide, shown unshrunk in JupyterLab at 1280 px; 12-16 pt text). Knob changes
 are dashed lines with numbered tags in the margin, explained in one list under
 the title (steering.markers). The return panel shows each episode's return, its
 moving average, greedy evaluations (mean ± std) and the "solved" line. Frames
@@ -40,12 +40,14 @@ class TrainingFigure:
 
     def __init__(self, title: str = "", action_names=None, xlabel: str = "training step", n_actions: int = 2,
                  returns: bool = False, solved: float | None = None, max_points: int = 1000, dpi: int = 100):
-        self.figure = Figure(figsize=(12, 8.4) if returns else (12, 5.4), dpi=dpi)
+        height = 7.8 if returns else 5.2  # inches; 10 inches wide: 1000 px, as JupyterLab shows it at 1280 px
+        self.figure = Figure(figsize=(10, height), dpi=dpi)
+        head = 1.9 / height  # room above the top panels: title, the list of changes, the change tags
         self.canvas = FigureCanvasAgg(self.figure)
         self.title, self.action_names, self.max_points, self.solved = title, action_names, max_points, solved
         self.unit = xlabel.split()[-1] + "s" if xlabel else "steps"  # "training step" -> "steps"
         grid = self.figure.add_gridspec(2 if returns else 1, 2, left=0.075, right=0.97, wspace=0.22, hspace=0.55,
-                                        bottom=0.07 if returns else 0.12, top=0.745 if returns else 0.6)
+                                        bottom=0.08 if returns else 0.12, top=1 - head)
         self.ax_q, self.ax_loss = self.figure.add_subplot(grid[0, 0]), self.figure.add_subplot(grid[0, 1])
         self.ax_ret = self.figure.add_subplot(grid[1, :]) if returns else None
         self.axes = [ax for ax in (self.ax_q, self.ax_loss, self.ax_ret) if ax is not None]
@@ -67,7 +69,7 @@ class TrainingFigure:
         self._lines = [self.loss_line, self.smooth_line]
         if self.ax_ret is not None:
             self._make_return_panel()
-        self.markers = Markers(self.figure, [self.ax_q, self.ax_loss], self.axes, legend_y=0.915 if returns else 0.87)
+        self.markers = Markers(self.figure, [self.ax_q, self.ax_loss], self.axes, legend_y=1 - 0.42 / height)
         self._suptitle = self.figure.suptitle(title, fontsize=FONT["title"] + 1, y=0.99)
         self._background, self._last_step, self._evals = None, None, None
         self.count_in_title = True  # a live dashboard shows the count in its status line: a static title is cheaper
@@ -83,7 +85,7 @@ class TrainingFigure:
         self._eval_bars = None
         if self.solved is not None:
             ax.axhline(self.solved, color="tab:red", ls=":", lw=1.8, label=f"solved ({self.solved:g})")
-        ax.legend(loc="upper left", fontsize=FONT["legend"], ncol=4, framealpha=0.9)
+        ax.legend(loc="upper left", fontsize=FONT["legend"], ncol=2, framealpha=0.9)
         self._lines += [self.ret_points, self.ret_avg, self.eval_line]
 
     def _action_name(self, a: int) -> str:
