@@ -212,3 +212,11 @@ def test_stretches_summarise_each_setting(trainer):
     rows = stretches(trainer.history.snapshot())
     assert [(r["from"], r["to"], r["gamma"]) for r in rows] == [(0, 19, 0.9), (20, 29, 0.0)]
     assert "median loss" in stretch_table(trainer)
+
+
+def test_closing_twice_is_harmless(trainer):
+    """A bench or a notebook may close a dashboard that a newer one with the same key closes again."""
+    first = Dashboard(trainer, key="twice")
+    first.close()
+    Dashboard(trainer, key="twice").close()  # replacing the closed one must not fail
+    first.close()

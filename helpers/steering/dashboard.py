@@ -242,11 +242,14 @@ class Dashboard:
         return self._thread.is_alive()
 
     def close(self, stop_trainer: bool = False, timeout: float = 5.0) -> None:
-        """Stop the render thread, detach from the trainer, close the widgets."""
+        """Stop the render thread, detach from the trainer, close the widgets (a second call does nothing more)."""
+        already = self._closed.is_set()
         self._closed.set()
         self._wake.set()
         if self._thread is not threading.current_thread():
             self._thread.join(timeout)
+        if already:
+            return
         self.trainer.params.unobserve(self._param_observer, names=list(self.sliders))
         for link in self._links:
             link.unlink()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import statistics
 
-from helpers import figure
 from helpers.bridge import golib, toolchain
 from helpers.bridge import reference as ref
+from helpers.tooling.bench import figure
 from helpers.tooling.timing import median_time
 
 
@@ -16,7 +16,7 @@ def go_figures() -> list[dict]:
     import subprocess
 
     cmd = [toolchain.find_go(), "test", "-run", "^$", "-bench", ".", "-benchtime", "200x", "-count", "3", "./qlearn"]
-    out = subprocess.run(cmd, cwd=golib.GO_DIR, env=golib._go_env(), capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(cmd, cwd=golib.GO_DIR, env=golib.go_env(), capture_output=True, text=True, check=True).stdout
     runs: dict[str, list[float]] = {}
     for name, ns in re.findall(r"^Benchmark(\w+?)-\d+\s+\d+\s+([\d.]+) ns/op", out, re.M):
         runs.setdefault(name, []).append(float(ns))
