@@ -8,7 +8,10 @@ The online network regresses toward y, so between two target syncs it moves a
 fraction alpha of the way from the old estimate Q̄(s,a) to the TD target, as a
 table would; alpha = 1 is textbook DQN (Mnih et al. 2015). Every stabiliser
 can be switched off: replay=False trains on the latest transitions only,
-target_network=False bootstraps from the online network itself.
+target_network=False bootstraps from the online network itself. Both off, with
+y = Q(s,a) + alpha * delta from the online network, is the article's workflow
+(lesson 04's Trainer, batched): there alpha only rescales the gradient, and
+Adam cancels a constant scale.
 
 Where the time goes (design notes, section 4): a Python -> TensorFlow call
 costs ~0.5 ms, a NumPy forward pass of this small network ~10 us. So acting,
