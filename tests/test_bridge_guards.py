@@ -3,7 +3,6 @@ the scalar terminal flag, and status codes whose names and messages come from Go
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,15 +10,6 @@ from pathlib import Path
 import pytest
 
 from helpers.bridge import golib
-
-
-@pytest.fixture
-def go_copy(tmp_path):
-    """A scratch copy of the kit's Go sources."""
-    src = tmp_path / "go"
-    shutil.copytree(golib.GO_DIR, src, ignore=shutil.ignore_patterns("build", "*.so", "*.h"))
-    return src
-
 
 # -- build failures, each with its own class and advice ----------------------------
 

@@ -172,12 +172,12 @@ def run_code(page, code: str, marker: str) -> str:
     return next(line for line in output.inner_text().splitlines() if line.startswith(marker))
 
 
-def kernel_state(page, n: int) -> dict:
-    """The agent's status, step count, alpha, gamma and recorded changes, read back from the kernel."""
+def kernel_state(page, n: int, knobs=("alpha", "gamma")) -> dict:
+    """The agent's status, step count, knobs and recorded changes, read back from the kernel."""
     marker = f"QKIT-STATE-{n}"
-    text = run_code(page, f'import json; print("{marker}", json.dumps({{"status": agent.status, '
-                          '"step": agent.step_count, "alpha": agent.params.alpha, "gamma": agent.params.gamma, '
-                          '"changes": agent.history.changes}))', marker)
+    fields = ", ".join(['"status": agent.status', '"step": agent.step_count', '"changes": agent.history.changes',
+                        *(f'"{k}": agent.params.{k}' for k in knobs)])
+    text = run_code(page, f'import json; print("{marker}", json.dumps({{{fields}}}))', marker)
     return json.loads(text[len(marker):])
 
 

@@ -4,11 +4,10 @@ Reuses tests/test_browser.py's JupyterLab and Chromium fixtures (Debian's chromi
 CI=true a missing browser fails instead of skipping).
 """
 
-import json
 import time
 
 import pytest
-from test_browser import LESSON, browser_page, lab, new_frame, run_all_cells, run_code, wait_until  # noqa: F401
+from test_browser import LESSON, browser_page, kernel_state, lab, new_frame, run_all_cells, wait_until  # noqa: F401 - pytest fixtures, used by name
 
 pytestmark = pytest.mark.browser
 TABULAR = "03_q_learning_in_a_table.ipynb"
@@ -16,11 +15,7 @@ TABULAR = "03_q_learning_in_a_table.ipynb"
 
 def agent_state(page, n: int) -> dict:
     """The live agent's status, step count, alpha and recorded changes, read back from the kernel."""
-    marker = f"QKIT-AGENT-{n}"
-    text = run_code(page, f'import json; print("{marker}", json.dumps({{"status": agent.status, '
-                          '"step": agent.step_count, "alpha": agent.params.alpha, '
-                          '"changes": agent.history.changes}))', marker)
-    return json.loads(text[len(marker):])
+    return kernel_state(page, n + 100, knobs=("alpha",))
 
 
 def heatmap_fingerprint(page) -> str:

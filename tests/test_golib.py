@@ -3,7 +3,6 @@ semantics, every validation error, and the build and reload guards."""
 
 import ctypes
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -206,14 +205,6 @@ def test_go_refuses_bad_calls_that_bypass_python(lib):
 
 
 # -- building -------------------------------------------------------------------
-
-
-@pytest.fixture
-def go_copy(tmp_path):
-    """A scratch copy of the kit's Go sources, as a learner's exercise makes."""
-    src = tmp_path / "go"
-    shutil.copytree(golib.GO_DIR, src, ignore=shutil.ignore_patterns("build", "*.so", "*.h"))
-    return src
 
 
 def test_build_is_cached_by_source_hash(go_copy, tmp_path, capsys):

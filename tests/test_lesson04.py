@@ -6,9 +6,8 @@ lesson's Setup cell (its non-fast values), so the lesson and its tests cannot dr
 Bounds come from measurements (2026-11-26, a shared 2-CPU machine under load), noted by each test.
 """
 
-import re
 
-import nbformat
+import lesson_setup
 import numpy as np
 import pytest
 
@@ -22,15 +21,12 @@ SEEDS = (0, 1, 2)
 
 
 def lesson_cells():
-    return nbformat.read(LESSON, as_version=4).cells
+    return lesson_setup.cells(LESSON)
 
 
 def full_length(name: str) -> int:
     """A Setup constant's full-length value: `TRAIN_STEPS = 300 if FAST else 3000` -> 3000."""
-    setup = next(c.source for c in lesson_cells() if "FAST = fast_mode()" in c.source)
-    match = re.search(rf"^{name} = \S+ if FAST else ([\d_]+)", setup, flags=re.M)
-    assert match, f"the lesson's Setup cell no longer defines {name} as '... if FAST else N'"
-    return int(match.group(1))
+    return lesson_setup.setup_value(LESSON, name)
 
 
 def lesson_text() -> str:

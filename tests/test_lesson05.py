@@ -8,9 +8,8 @@ load), noted by each test. The whole file trains about 91,000 environment steps:
 quiet machine, several times that under heavy load (the DQN then runs at ~220 instead of ~1,400 steps/s).
 """
 
-import re
 
-import nbformat
+import lesson_setup
 import pytest
 
 from helpers.learning import dqn_lesson as lesson
@@ -26,15 +25,12 @@ CHAIN_SEED = 1  # a second seed for Steps 2-5 (it solves within SOLVE_BUDGET too
 
 
 def lesson_cells():
-    return nbformat.read(LESSON, as_version=4).cells
+    return lesson_setup.cells(LESSON)
 
 
 def setup_value(name: str) -> int:
     """A Setup constant's full-length value: `RACE = 512 if FAST else 5_120` -> 5120; `SEED = 4` -> 4."""
-    setup = next(c.source for c in lesson_cells() if "FAST = fast_mode()" in c.source)
-    match = re.search(rf"^{name} = (?:\S+ if FAST else )?([\d_]+)", setup, flags=re.M)
-    assert match, f"the lesson's Setup cell no longer defines {name}"
-    return int(match.group(1))
+    return lesson_setup.setup_value(LESSON, name)
 
 
 def lesson_text() -> str:

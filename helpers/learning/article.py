@@ -19,6 +19,7 @@ from helpers.bridge import golib
 from helpers.learning.qnet import build_q_network, keras
 from helpers.steering.history import History
 from helpers.steering.hyperparams import Hyperparams, check_size
+from helpers.tooling.timing import progress_bar
 
 
 @dataclass
@@ -67,12 +68,3 @@ def run_article_workflow(num_samples: int, lib=None, alpha: float = 0.5, gamma: 
                        q_mean=q_values[i], alpha=params.alpha, gamma=params.gamma, epsilon=float("nan"),
                        learning_rate=float(model.optimizer.learning_rate.numpy()))  # 5. track
     return ArticleResult(model, q_values, losses, history, time.perf_counter() - start)
-
-
-def progress_bar(iterable, enabled: bool, desc: str, unit: str, total=None):
-    """A tqdm progress bar (a widget in notebooks) when enabled, else the iterable / None."""
-    if not enabled:
-        return iterable
-    from tqdm.auto import tqdm
-
-    return tqdm(iterable, desc=desc, unit=unit, total=total)

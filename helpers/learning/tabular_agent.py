@@ -122,21 +122,6 @@ class TabularAgent(Steerable):
         return dict(env=self.mdp.name, env_kwargs=self.mdp.env_kwargs, seed=self.seed, chunk=self.chunk,
                     max_steps=self.max_steps, step_count=self._step_count, episode=self._episode, **self._values)
 
-    def train(self, steps: int, progress: bool = False):
-        """Train `steps` steps and return when done (errors raised; Ctrl+C stops after a whole step)."""
-        if progress:
-            return super().train(steps, progress=True)
-        self.start(steps)
-        try:
-            while self._runner.wait(0.2).active:
-                pass
-        except KeyboardInterrupt:
-            self.stop()
-            raise
-        if self.error is not None:
-            raise self.error
-        return self
-
     # -- what the dashboard shows --
 
     def status_items(self) -> list[tuple[str, str]]:

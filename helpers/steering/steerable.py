@@ -140,7 +140,7 @@ class Steerable:
 
     def train(self, steps: int, progress: bool = False):
         """Train `steps` steps and return when done; errors are raised, Ctrl+C stops after a whole step."""
-        from helpers.learning.article import progress_bar
+        from helpers.tooling.timing import progress_bar
 
         bar = progress_bar(None, progress, f"training {type(self).__name__}", "step", total=steps)
         first = self._step_count

@@ -39,3 +39,12 @@ def samples_per_second(fn, samples_per_call: int, seconds: float = 1.0, min_call
         fn()
         calls += 1
     return calls * samples_per_call / (time.perf_counter() - start)
+
+
+def progress_bar(iterable, enabled: bool, desc: str, unit: str, total=None):
+    """A tqdm progress bar (a widget in notebooks) when enabled, else the iterable / None."""
+    if not enabled:
+        return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, desc=desc, unit=unit, total=total)
