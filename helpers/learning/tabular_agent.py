@@ -51,7 +51,7 @@ class TabularAgent(Steerable):
     @classmethod
     def create(cls, env: str = "FrozenLake-v1", *, alpha: float = 0.5, gamma: float = 0.95, epsilon: float = 0.5,
                seed: int = 0, chunk: int = 50, max_steps: int | None = None, lib=None, **env_kwargs):
-        """An agent for gymnasium's `env` (FrozenLake-v1, CliffWalking-v1, Taxi-v3; env_kwargs go to gym.make)."""
+        """An agent for gymnasium's `env` (FrozenLake-v1, CliffWalking-v1, Taxi-v4; env_kwargs go to gym.make)."""
         params = Hyperparams(alpha=alpha, gamma=gamma, epsilon=epsilon)
         return cls(from_gymnasium(env, **env_kwargs), lib=lib, params=params, seed=seed, max_steps=max_steps,
                    chunk=chunk)

@@ -49,9 +49,10 @@ def run(suites: list[str] = SUITES) -> list[dict]:
 
 def main() -> int:
     figures = run()
-    print(f"\n{'figure':38} {'value':>12}  unit      target")
+    width = max(len(f["name"]) for f in figures)
+    print(f"\n{'figure':{width}} {'value':>12}  unit      target")
     for f in figures:
-        print(f"{f['name']:38} {f['value']:12.4g}  {f['unit']:9} {f.get('target', '')}")
+        print(f"{f['name']:{width}} {f['value']:12.4g}  {f['unit']:9} {f.get('target', '')}")
         if "error" in f:
             print(f"    {f['error']}")
     RESULTS.parent.mkdir(exist_ok=True)
