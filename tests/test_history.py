@@ -124,6 +124,42 @@ def test_the_spool_file_goes_with_the_history():
     assert not spool.parent.exists(), "garbage collection must delete the spool folder"
 
 
+_SPOOL_CHILD = """
+import os, sys, time
+from helpers.steering.history import History
+h = History()
+h.record(step=0, episode=0, samples=1, time=0.0, loss=1.0, q_mean=[0.0, 0.0], alpha=0.5, gamma=0.9,
+         epsilon=0.1, learning_rate=1e-3, episode_return=float("nan"))
+h.flush()
+print(h.spool_path.parent, flush=True)
+if sys.argv[1] == "wait":
+    time.sleep(60)
+"""
+
+
+def test_a_killed_kernels_spool_is_cleared_by_the_next_history(tmp_path):
+    """SIGKILL runs no finalizer; the next History (any process) deletes the orphan, never a live one's."""
+    import signal
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TMPDIR": str(tmp_path)}  # a temp folder of our own, shared by the processes
+    victim = subprocess.Popen([sys.executable, "-c", _SPOOL_CHILD, "wait"], stdout=subprocess.PIPE, text=True, env=env)
+    living = subprocess.Popen([sys.executable, "-c", _SPOOL_CHILD, "wait"], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        orphan, alive = victim.stdout.readline().strip(), living.stdout.readline().strip()
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=30)
+        assert os.path.isdir(orphan), "the killed process left its spool (what this cleans up)"
+        subprocess.run([sys.executable, "-c", _SPOOL_CHILD, "done"], check=True, env=env, capture_output=True)
+        assert not os.path.exists(orphan), "a new History must delete the killed process's spool folder"
+        assert os.path.isdir(alive), "a live process's spool must stay"
+    finally:
+        for p in (victim, living):
+            p.kill()
+            p.wait(timeout=30)
+
+
 def test_threads_record_snapshot_and_save_at_once(tmp_path):
     h = History(n_actions=2, keep=500)
     errors, saves, stop = [], [], threading.Event()

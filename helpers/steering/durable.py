@@ -7,6 +7,8 @@ moment leaves one of the two (write elsewhere, fsync, rename, fsync the folder).
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 ADVICE = "Load an earlier save of this run, or train again and save."
@@ -43,3 +45,29 @@ def write_text_durably(path: Path, text: str) -> None:
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     tmp.write_text(text)
     replace_durably(tmp, path)
+
+
+def scratch_folder(prefix: str) -> Path:
+    """A new private temp folder for this process's scratch files, named prefix + PID.
+
+    A process killed outright (SIGKILL, a crashed kernel) runs no cleanup, so
+    first delete the folders of this prefix whose process is gone: scratch
+    files stay bounded however often a kernel dies.
+    """
+    if os.name == "posix":  # elsewhere os.kill(pid, 0) would not merely test the process
+        for old in Path(tempfile.gettempdir()).glob(f"{prefix}*-*"):
+            pid = old.name[len(prefix):].split("-", 1)[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-"))
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this PID exists (one we may not signal counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -15,13 +15,12 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import tempfile
 import weakref
 from pathlib import Path
 
 import numpy as np
 
-from helpers.steering.durable import DamagedRunError, replace_durably
+from helpers.steering.durable import DamagedRunError, replace_durably, scratch_folder
 
 FORMAT = 1
 FIELDS = ("step", "episode", "samples", "time", "loss", "alpha", "gamma", "epsilon",
@@ -58,7 +57,7 @@ class Spool:
     """A private SQLite file in a temp folder; not thread-safe (History guards it with a lock)."""
 
     def __init__(self, n_actions: int):
-        self.folder = Path(tempfile.mkdtemp(prefix="qkit-history-"))
+        self.folder = scratch_folder("qkit-history-")  # also clears folders of killed kernels
         self.path = self.folder / "spool.sqlite"
         self._state = {"conn": None}
         self._finalizer = weakref.finalize(self, _close, self._state, self.folder)

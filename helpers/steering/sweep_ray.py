@@ -14,8 +14,9 @@ Ray does not limit TensorFlow's threads (ray#30543): each trial sets one thread 
 from __future__ import annotations
 
 import os
-import tempfile
+import shutil
 
+from helpers.steering.durable import scratch_folder
 from helpers.steering.sweep import LIB_ENV, ONE_THREAD, run_one
 
 INSTALL = "Ray is an optional extra: pip install -e '.[sweep]' (then restart the kernel)."
@@ -76,7 +77,7 @@ def run_ray(fn, trials, grid: dict, seeds: list[int], fixed: dict, lib_path, add
     index = {(*(params[n] for n in names), seed): i for i, (params, seed) in enumerate(trials)}
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # Tune's own tables would bury the progress bar
     started = connect(address, max(workers, 1))
-    storage = tempfile.mkdtemp(prefix="qkit-sweep-ray-")
+    storage = str(scratch_folder("qkit-sweep-ray-"))  # Tune's files; a killed kernel's go next time
     try:
         trainable = tune.with_resources(
             tune.with_parameters(ray_trial, fn=fn, fixed=fixed, lib_path=str(lib_path), names=names), {"cpu": 1})
@@ -90,6 +91,4 @@ def run_ray(fn, trials, grid: dict, seeds: list[int], fixed: dict, lib_path, add
     finally:
         if started:
             ray.shutdown()
-        import shutil
-
         shutil.rmtree(storage, ignore_errors=True)
