@@ -21,7 +21,7 @@ from helpers.tooling.demo_dqn import random_policy_returns
 
 LESSON = notebooks.NOTEBOOK_DIR / "05_steer_training_live.ipynb"
 OTHER_SEEDS = (1, 2)  # besides the lesson's SEED, for the experiments where noise matters
-CHAIN_SEED = 1  # a second seed for Steps 2-5 (it solves within SOLVE_BUDGET too)
+CHAIN_SEEDS = (1, 2)  # more seeds for Steps 2-5 (they solve within SOLVE_BUDGET too)
 
 
 def lesson_cells():
@@ -51,7 +51,7 @@ RANDOM = float(random_policy_returns("CartPole-v1", EVAL_SEEDS).mean())  # 25.4
 @pytest.fixture(scope="module")
 def chains(lib):
     """{seed: the lesson's agent trained until solved, then FOLLOW_UP steps at γ = 0.9, then at γ = 0}."""
-    return {seed: run_chain(lib, seed) for seed in dict.fromkeys((setup_value("SEED"), CHAIN_SEED))}
+    return {seed: run_chain(lib, seed) for seed in dict.fromkeys((setup_value("SEED"), *CHAIN_SEEDS))}
 
 
 def run_chain(lib, seed: int) -> dict:
@@ -83,15 +83,15 @@ def reading(agent) -> dict:
 
 def test_step1_states_the_dqn_settings():
     # Step 1: "ε falls from 1 to 0.04 over the first 8,000 steps", "the last 100,000", "every 256
-    # environment steps ... 128 gradient steps, each on 64 transitions", "every 2,500 environment steps
+    # environment steps ... 128 gradient steps, each on 64 transitions", "every 2,560 environment steps
     # ... 10 episodes on 10 fixed seeds ... reaches **475**".
     s = Settings()  # what DQNAgent.create(seed=SEED) uses
     assert (s.eps_start, s.eps_end, s.eps_decay, s.buffer_size) == (1.0, 0.04, 8_000, 100_000)
     assert (s.train_freq, s.gradient_steps, s.batch_size, s.target_sync) == (256, 128, 64, 256)
-    assert (s.eval_every, s.solved_at, s.alpha, s.gamma) == (2_500, 475, 1.0, 0.99)
+    assert (s.eval_every, s.solved_at, s.alpha, s.gamma) == (2_560, 475, 1.0, 0.99)
     assert s.replay and s.target_network and not s.double_dqn
     for phrase in ("from 1 to 0.04 over the first 8,000 steps", "the last 100,000", "every 256 environment steps",
-                   "128 gradient steps, each on 64 transitions", "every 2,500 environment steps", "reaches **475**"):
+                   "128 gradient steps, each on 64 transitions", "every 2,560 environment steps", "reaches **475**"):
         said(phrase)
 
 
@@ -111,15 +111,17 @@ def test_the_lesson_seed_reaches_the_solved_line(chains):
 
 
 def test_q_reads_below_the_ceiling_when_solved(chains):
-    # "right after solving, at γ = 0.99, it reads *below* that ceiling of 100 ... (The Q panel reads lower still".
-    # Measured q_level / Q panel at the solving step: seed 0 76.6 / 63.5 (solved at 30,000), seed 1 37.4 / 32.9
-    # (solved at 10,000). With the dqn.py of the morning (other initialisation): 99.1 / 90.9 and 86.4 / 82.8.
+    # "right after solving, at γ = 0.99, it reads *below* that ceiling of 100 ... (The Q panel is a mean over
+    # one training batch, older states included, so it reads in the same range, not the same number.)"
+    # Measured q_level / Q panel at the solving step (evaluations after a training phase, every 2,560 steps):
+    # seed 0 63.5 / 58.4 (solved at 23,040), seed 1 68.0 / 81.4 (38,400). Evaluated mid-chunk, as before:
+    # seed 0 76.6 / 63.5 (30,000), seed 1 37.4 / 32.9 (10,000).
     said("it reads *below* that ceiling of 100")
-    said("The Q panel reads lower still")
+    said("so it reads in the same range, not the same number")
     for seed, chain in chains.items():
         r = chain[0.99]
-        assert 30 < r["q"] < 100 and r["panel"] < r["q"], (seed, r)
-    # "the agent can balance long before Q gets there": seed 0 plays 500 on all 10 seeds with Q at 76.6.
+        assert 30 < r["q"] < 100 and 30 < r["panel"] < 100 and r["panel"] != r["q"], (seed, r)
+    # "the agent can balance long before Q gets there": seed 0 plays 500 on all 10 seeds with Q at 63.5.
     assert any(c[0.99]["greedy"] >= 475 for c in chains.values()), chains
 
 
@@ -138,19 +140,20 @@ def test_gamma_09_pulls_q_toward_10(chains):
 
 
 def test_gamma_0_makes_q_one_and_collapses_the_return(chains):
-    # "both Q curves drop to about **1**, and the greedy return collapses to a few dozen steps or fewer — the
-    # level of a random policy, which lasts about **25** steps on the same 10 seeds ... both are about 1".
-    # Measured every 1,280 steps at γ = 0, seed 0: Q 1.02, 1.01, 0.99, 1.01; greedy 42.0, 22.3, 66.9, 11.9.
-    # Seed 1: Q 1.02, 1.01, 1.01, 1.01; greedy 34.7, 17.7, 49.5, 30.1 (the morning's dqn.py: 10.6 and 12.1 at
-    # the end). A random policy on EVAL_SEEDS: 25.4.
+    # "both Q curves drop to about **1**, and the greedy return collapses from about 500 to a few dozen steps —
+    # not far above a random policy, which lasts about **25** steps on the same 10 seeds ... both are about 1".
+    # Measured after FOLLOW_UP steps at γ = 0: seed 0 Q 1.01, greedy 62.5; seed 1 Q 1.02, greedy 50.2.
+    # Evaluated mid-chunk, as before: every 1,280 steps, seed 0 greedy 42.0, 22.3, 66.9, 11.9; seed 1 34.7,
+    # 17.7, 49.5, 30.1. A random policy on EVAL_SEEDS: 25.4.
     said("drop to about **1**")
+    said("collapses from about 500 to a few dozen steps")
     said("which lasts about **25** steps")
     said("but both are about 1")
     assert 20 < RANDOM < 30, RANDOM
     for seed, chain in chains.items():
         r = chain[0.0]
         assert 0.8 < r["q"] < 1.3 and 0.8 < r["panel"] < 1.3, (seed, r)
-        assert r["greedy"] < 2 * RANDOM, (seed, r, RANDOM)
+        assert r["greedy"] < 4 * RANDOM, (seed, r, RANDOM)  # a few dozen: under 100
         assert 0.8 < r["q_min"] <= r["q"], f"seed {seed}: the smaller Q-value should be about 1 too: {r}"
 
 

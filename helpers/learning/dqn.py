@@ -61,7 +61,7 @@ class Settings:
     eps_start: float = _h("exploration at the start", 1.0)
     eps_end: float = _h("exploration after the decay (the ε slider)", 0.04)
     eps_decay: int = _h("environment steps of linear decay from eps_start to eps_end", 8_000)
-    eval_every: int = _h("environment steps between two greedy evaluations", 2_500)
+    eval_every: int = _h("environment steps between two greedy evaluations (10 training phases)", 2_560)
     solved_at: float = _h("solved when the greedy mean over EVAL_SEEDS reaches this", 475.0)
 
     def replace(self, **changes) -> Settings:

@@ -5,9 +5,11 @@
     agent.play_greedy()                       # an animation of one greedy episode: see the pole balance
 
 One step of the lifecycle is `chunk` environment steps (256: one training
-phase). Every `eval_every` environment steps the greedy policy plays 10
-episodes on fixed seeds, in environments of its own; solved = their mean
-reaches 475.
+phase). At the end of a chunk that reaches a multiple of `eval_every`
+(2,560: every tenth chunk) the greedy policy plays 10 episodes on fixed
+seeds, in environments of its own; solved = their mean reaches 475. Nothing
+trains between that evaluation and the end of the step, so the model that
+was evaluated is the one a stop or a save finds.
 """
 
 from __future__ import annotations
@@ -66,8 +68,9 @@ class DQNAgent(Steerable):
         self.dqn.model.optimizer.learning_rate.assign(p["learning_rate"])
         for _ in range(self.chunk):
             self.dqn.step(p["alpha"], p["gamma"], p["epsilon"])
-            if self.dqn.global_step % self.settings.eval_every == 0:
-                self._evaluate()
+        every = self.settings.eval_every
+        if self.dqn.global_step // every > (self.dqn.global_step - self.chunk) // every:
+            self._evaluate()  # after the chunk's training phase: the model a stop now saves
         finished, self.dqn.finished = self.dqn.finished, []
         with self._params_lock:
             self.history.record(step=self._step_count, episode=self.dqn.episode, samples=self.dqn.global_step,

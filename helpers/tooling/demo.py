@@ -96,7 +96,7 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--" + name.replace("_", "-"), type=_knob(name), default=None,
                        help=f"{spec.meaning}, {spec.rule()} (default: the agent's; article {spec.default:g})")
     p.add_argument("--until-solved", action="store_true",
-                   help="dqn: stop at the first greedy evaluation that reaches 475 (10 episodes, every 2,500 steps)")
+                   help="dqn: stop at the first greedy evaluation that reaches 475 (10 episodes, every 2,560 steps)")
     p.add_argument("--max-steps", type=_size("steps"), default=50_000,
                    help="dqn: environment steps at most (default 50,000)")
     p.add_argument("--batch-size", type=_size("batch_size"), default=32,
