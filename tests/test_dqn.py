@@ -75,6 +75,20 @@ def test_greedy_evaluation_does_not_disturb_training(lib):
         np.testing.assert_array_equal(wa, wb)
 
 
+@pytest.mark.parametrize("every", [None, 2_500])  # the default (10 chunks), and one that ends mid-chunk
+def test_the_model_evaluated_is_the_model_a_stop_saves(lib, tmp_path, every):
+    # An evaluation comes at the end of a lifecycle step, after its training phase: a learner who stops
+    # (or --until-solved) on an evaluation keeps exactly the network that was judged.
+    agent = DQNAgent.create(seed=0, lib=lib, **({"eval_every": every} if every else {}))
+    assert agent.settings.eval_every == (every or 10 * agent.chunk)
+    agent.train(10)
+    (step, mean, _), = agent.evals
+    assert step == agent.dqn.global_step == 10 * agent.chunk
+    saved = runstore.load_run(agent.save(tmp_path / "dqn"))
+    online = [w.numpy() for w in saved.model.weights]
+    assert greedy_returns(online, lambda: gym.make("CartPole-v1"), EVAL_SEEDS).mean() == mean
+
+
 def test_agent_lifecycle_records_changes_in_environment_steps(lib, tmp_path):
     agent = DQNAgent.create(seed=0, lib=lib, **SMALL)
     agent.train(4)
