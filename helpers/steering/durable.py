@@ -2,6 +2,8 @@
 
 A reader sees the old contents or the new, never a mix, and a kill at any
 moment leaves one of the two (write elsewhere, fsync, rename, fsync the folder).
+Scratch folders carry their process ID, so those a killed process left are
+deleted by the next one.
 """
 
 from __future__ import annotations
