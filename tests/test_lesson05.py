@@ -93,6 +93,8 @@ def test_step1_states_the_dqn_settings():
     for phrase in ("from 1 to 0.04 over the first 8,000 steps", "the last 100,000", "every 256 environment steps",
                    "128 gradient steps, each on 64 transitions", "every 2,560 environment steps", "reaches **475**"):
         said(phrase)
+    # tests/test_dqn.py::test_the_model_evaluated_is_the_model_a_stop_saves runs this one:
+    said("right after a training phase, before the next one, so the network it judged is the one you stop on")
 
 
 def test_the_lesson_seed_reaches_the_solved_line(chains):

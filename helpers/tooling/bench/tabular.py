@@ -2,18 +2,18 @@
 
 Go's speed depends on the world: where the next cell is a coin toss (the slippery lakes) or there are
 six actions to compare (Taxi), the CPU mispredicts more of the step's branches, which costs Go's
-30-50 ns step a large share and Python's microseconds hardly any. So every world the kit supports is
+20-45 ns step a large share and Python's microseconds hardly any. So every world the kit supports is
 timed, each with its own ratio, and the headline ratio is their median.
 """
 
 from __future__ import annotations
 
 import statistics
-import time
 
 import numpy as np
 
 from helpers.tooling.bench import figure
+from helpers.tooling.timing import median_time
 
 WORLDS = {  # slug: (gymnasium id, make kwargs)
     "lake4x4": ("FrozenLake-v1", {"map_name": "4x4", "is_slippery": False}),
@@ -27,18 +27,11 @@ GO_EPISODES, PY_EPISODES = 20_000, 500  # both from a zero table; episodes end a
 SETTINGS = {"alpha": 0.1, "gamma": 0.99, "epsilon": 0.1, "max_steps": 200}
 
 
-def _steps_per_s(run, repeat: int) -> float:
-    """Best steps/s of repeat runs (run() returns the episode lengths; each run starts from zeros)."""
-    best = 0.0
-    for _ in range(repeat):
-        t = time.perf_counter()
-        lengths = run()
-        best = max(best, float(lengths.sum()) / (time.perf_counter() - t))
-    return best
-
-
 def world_rates(lib, mdp) -> tuple[float, float]:
-    """(Go, Python) steps/s of the same Q-learning on mdp's tables: Go best of 5, the reference best of 3."""
+    """(Go, Python) steps/s of the same Q-learning on mdp's tables: Go median of 5 runs, the reference of 3.
+
+    Each run starts from a zero table with the same random numbers, so every run plays the same steps.
+    """
     from helpers.bridge import tabular as T
     from helpers.learning import mdp as M
 
@@ -52,7 +45,7 @@ def world_rates(lib, mdp) -> tuple[float, float]:
         q = np.zeros(mdp.prob.shape[:2])
         return M.q_learning_reference(mdp.name, mdp, q, episodes=PY_EPISODES, uniforms=uniforms, **SETTINGS)[1]
 
-    return _steps_per_s(go, 5), _steps_per_s(python, 3)
+    return go().sum() / median_time(go, repeat=5), python().sum() / median_time(python, repeat=3)
 
 
 def figures() -> list[dict]:
@@ -61,35 +54,27 @@ def figures() -> list[dict]:
     from helpers.learning import mdp as M
 
     lib = golib.load()
-    out, go_rates, py_rates, ratios = [], [], [], {}
+    out, rates = [], {}
     for slug, (env_id, kwargs) in WORLDS.items():
-        mdp = M.from_gymnasium(env_id, **kwargs)
-        go_rate, py_rate = world_rates(lib, mdp)
-        go_rates.append(go_rate)
-        py_rates.append(py_rate)
-        ratios[slug] = go_rate / py_rate
+        go_rate, py_rate = rates[slug] = world_rates(lib, M.from_gymnasium(env_id, **kwargs))
         out += [figure(f"tabular_go_steps_per_s.{slug}", go_rate, "steps/s",
-                       what=f"qTabularRun, {env_id} {kwargs}, {GO_EPISODES:,} episodes per call, best of 5"),
+                       what=f"qTabularRun, {env_id} {kwargs}, {GO_EPISODES:,} episodes per call, median of 5"),
                 figure(f"tabular_python_steps_per_s.{slug}", py_rate, "steps/s",
-                       what=f"the Python reference stepping the gymnasium env, {PY_EPISODES} episodes, best of 3"),
-                figure(f"tabular_go_vs_python.{slug}", ratios[slug], "x", what="the two above, same run")]
+                       what=f"the Python reference stepping the gymnasium env, {PY_EPISODES} episodes, median of 3"),
+                figure(f"tabular_go_vs_python.{slug}", go_rate / py_rate, "x", what="the two above, same run")]
+    ratios = {slug: go / py for slug, (go, py) in rates.items()}
     slowest = min(ratios, key=ratios.get)
     lake = M.from_gymnasium("FrozenLake-v1", map_name="8x8", is_slippery=False)
-    train_s = min(_timed(lambda: M.train(lib, lake, M.LAKE_CHUNKS, M.LAKE_GAMMA, lake.max_steps)) for _ in range(5))
+    train_s = median_time(lambda: M.train(lib, lake, M.LAKE_CHUNKS, M.LAKE_GAMMA, lake.max_steps), repeat=5)
     return out + [
-        figure("tabular_go_steps_per_s", statistics.median(go_rates), "steps/s",
+        figure("tabular_go_steps_per_s", statistics.median(go for go, _ in rates.values()), "steps/s",
                what=f"median over the {len(WORLDS)} worlds above"),
-        figure("tabular_python_steps_per_s", statistics.median(py_rates), "steps/s",
+        figure("tabular_python_steps_per_s", statistics.median(py for _, py in rates.values()), "steps/s",
                what=f"median over the {len(WORLDS)} worlds above"),
         figure("tabular_go_vs_python", statistics.median(ratios.values()), "x", target=">= 200",
                what=f"median of the {len(WORLDS)} same-run ratios above; lowest: {slowest} "
                     f"{ratios[slowest]:.0f}x, highest {max(ratios.values()):.0f}x"),
         figure("tabular_train_lake8x8_s", train_s, "s", target="< 1",
-               what=f"train the non-slippery 8x8 lake to 100/100 greedy successes ({M.LAKE_CHUNKS}), best of 5"),
+               what=f"train the non-slippery 8x8 lake to 100/100 greedy successes ({M.LAKE_CHUNKS}), median of 5"),
     ]
 
-
-def _timed(fn) -> float:
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
