@@ -1,12 +1,14 @@
-"""Helpers for the Go + Python reinforcement-learning kit, in four parts.
+"""Helpers for the Go + Python reinforcement-learning kit, in layers: each imports only those below it.
 
-- ``bridge``: the Go bridge. Build the Go library, load it, call it through
-  ctypes with checked inputs (``golib``); the NumPy yardstick (``reference``);
-  what crossing the boundary costs (``boundary``).
-- ``learning``: environments, the article's Q-network and loop, the agents.
-- ``steering``: hyperparameters, the training lifecycle, run history and the
-  run store, figures, dashboards.
-- ``tooling``: bench, doctor, the headless demo, notebook tools, exercise checks.
+    tooling/   bench, doctor, headless demo, notebook tools, student copies      (anything below)
+    lessons/   each lesson's experiments and exercise checks  | sweeps/  grids of trials, Ray
+    agents/    envs, Q-network, DQN, trainer, tabular agent    (bridge, runs, core)
+    views/     figures and dashboards: they know runs and figure descriptions, never agent classes
+    bridge/    build and call the Go library                   | runs/  lifecycle, history, run store
+    core/      knobs (every range and default), durable writes, timing: imports nothing of the kit
+
+Arrows: core <- {bridge, runs} <- agents <- {sweeps, lessons} <- tooling; views <- {runs, core};
+lessons and tooling may also use views. tests/test_layers.py enforces it.
 
 Lessons import short, stable names from the top::
 
@@ -24,31 +26,19 @@ import os
 __version__ = "0.2.0"
 
 # short name -> "module" or "module:attribute"
-SHORT_NAMES = {
+SHORT_NAMES = {  # exactly what the lessons and the README use (tests/test_layers.py resolves each)
     "golib": "helpers.bridge.golib",
-    "toolchain": "helpers.bridge.toolchain",
     "reference": "helpers.bridge.reference",
-    "boundary": "helpers.bridge.boundary",
-    "qnet": "helpers.learning.qnet",
-    "build_q_network": "helpers.learning.qnet:build_q_network",
-    "Trainer": "helpers.learning.trainer:Trainer",
-    "DQNAgent": "helpers.learning.dqn_agent:DQNAgent",
-    "TabularAgent": "helpers.learning.tabular_agent:TabularAgent",
-    "run_article_workflow": "helpers.learning.article:run_article_workflow",
-    "article_sample": "helpers.learning.article:article_sample",
-    "Hyperparams": "helpers.steering.hyperparams:Hyperparams",
-    "History": "helpers.steering.history:History",
-    "TrainingFigure": "helpers.steering.plots:TrainingFigure",
-    "Dashboard": "helpers.steering.dashboard:Dashboard",
-    "stretch_table": "helpers.steering.readouts:stretch_table",
-    "exercises": "helpers.tooling.exercises",
-    "check": "helpers.tooling.exercises:check",
-    "close": "helpers.tooling.exercises:close",
-    "timing": "helpers.tooling.timing",
-    "median_time": "helpers.tooling.timing:median_time",
-    "samples_per_second": "helpers.tooling.timing:samples_per_second",
-    "doctor": "helpers.tooling.doctor",
-    "notebooks": "helpers.tooling.notebooks",
+    "boundary": "helpers.lessons.boundary",
+    "Trainer": "helpers.agents.trainer:Trainer",
+    "run_article_workflow": "helpers.agents.article:run_article_workflow",
+    "article_sample": "helpers.agents.article:article_sample",
+    "TrainingFigure": "helpers.views.training_figure:TrainingFigure",
+    "Dashboard": "helpers.views.dashboard:Dashboard",
+    "check": "helpers.lessons.exercises:check",
+    "close": "helpers.lessons.exercises:close",
+    "median_time": "helpers.core.timing:median_time",
+    "samples_per_second": "helpers.core.timing:samples_per_second",
 }
 
 

@@ -1,4 +1,4 @@
-"""helpers.bridge.boundary: the timings and plot of lesson 02 measure and show the right things."""
+"""helpers.lessons.boundary: the timings and plot of lesson 02 measure and show the right things."""
 
 import io
 import time
@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from helpers.bridge import boundary, reference
+from helpers.bridge import reference
+from helpers.lessons import boundary
 
 
 def synthetic_rows():

@@ -273,7 +273,7 @@ def test_steer_training_live_in_jupyterlab(lab, browser_page, tmp_path):
     zoom, shown, natural = page.locator("img.widget-image").first.evaluate(
         "img => [window.devicePixelRatio, img.clientWidth, img.naturalWidth]")
     assert zoom == 1 and natural >= 1000 and shown >= 0.95 * natural, (zoom, shown, natural)
-    boxes = json.loads(run_code(page, 'import json; from helpers.steering import dashboard as D; '
+    boxes = json.loads(run_code(page, 'import json; from helpers.views import dashboard as D; '
                                       'print("QKIT-BOXES", json.dumps(D._LIVE["default"]._figure.text_boxes()))',
                                 "QKIT-BOXES")[len("QKIT-BOXES"):])
     overlapping = [(a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1:]

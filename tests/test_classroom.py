@@ -25,7 +25,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers.tooling import exercises, notebooks, student
+from helpers.lessons import exercises
+from helpers.tooling import notebooks, student
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = notebooks.lessons()

@@ -9,9 +9,9 @@ pytest.importorskip("ipywidgets")
 
 from polling import wait_until
 
-from helpers.learning.trainer import Trainer, running_trainers
-from helpers.steering import dashboard
-from helpers.steering.dashboard import Dashboard, stretch_table, stretches
+from helpers.agents.trainer import Trainer, running_trainers
+from helpers.views import dashboard
+from helpers.views.dashboard import Dashboard, stretch_table, stretches
 
 
 def render_threads():

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers.steering import runstore
-from helpers.steering.history import History
+from helpers.agents.qnet import load_model
+from helpers.runs import runstore
+from helpers.runs.history import History
 from helpers.tooling import demo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +32,7 @@ def test_cli_writes_figure_history_and_model(tmp_path, lib):
     with open(out / "history.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 40 and rows[-1]["step"] == "39" and float(rows[0]["alpha"]) == 0.4
-    run = runstore.load_run(out)  # the run itself, saved atomically beside the exports
+    run = runstore.load_run(out, load_model)  # the run itself, saved atomically beside the exports
     assert run.config["step_count"] == 40 and len(run.history) == 40
     assert str(out / "figure.png") in proc.stdout and "samples/s" in proc.stdout
     assert "40/40" in proc.stderr, "tqdm's progress bar goes to stderr"
@@ -118,6 +119,6 @@ def test_ctrl_c_saves_the_steps_done_and_exits_130(tmp_path, lib):
     assert "Traceback" not in err
     lines = [ln for ln in err.splitlines() if "interrupted" in ln]
     assert len(lines) == 1 and "saved the" in lines[0], err[-1000:]
-    run = runstore.load_run(out)
+    run = runstore.load_run(out, load_model)
     assert run.config["step_count"] > 0 and len(run.history) == run.config["step_count"]
     assert (out / "figure.png").read_bytes()[:8] == PNG

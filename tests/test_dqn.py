@@ -10,11 +10,12 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
+from helpers.agents.dqn import DQN, EVAL_SEEDS, Settings, forward, greedy_returns
+from helpers.agents.dqn_agent import DQNAgent
+from helpers.agents.qnet import load_model
 from helpers.bridge import reference
-from helpers.learning.dqn import DQN, EVAL_SEEDS, Settings, forward, greedy_returns
-from helpers.learning.dqn_agent import DQNAgent
-from helpers.steering import runstore
-from helpers.steering.lifecycle import Status
+from helpers.runs import runstore
+from helpers.runs.lifecycle import Status
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = dict(learning_starts=256, train_freq=128, gradient_steps=32, target_sync=128, eps_decay=2_000)
@@ -84,7 +85,7 @@ def test_the_model_evaluated_is_the_model_a_stop_saves(lib, tmp_path, every):
     agent.train(10)
     (step, mean, _), = agent.evals
     assert step == agent.dqn.global_step == 10 * agent.chunk
-    saved = runstore.load_run(agent.save(tmp_path / "dqn"))
+    saved = runstore.load_run(agent.save(tmp_path / "dqn"), load_model)
     online = [w.numpy() for w in saved.model.weights]
     assert greedy_returns(online, lambda: gym.make("CartPole-v1"), EVAL_SEEDS).mean() == mean
 
@@ -100,7 +101,7 @@ def test_agent_lifecycle_records_changes_in_environment_steps(lib, tmp_path):
     agent.start()
     agent.stop()
     assert agent.status is Status.STOPPED
-    run_ = runstore.load_run(agent.save(tmp_path / "dqn"))
+    run_ = runstore.load_run(agent.save(tmp_path / "dqn"), load_model)
     assert run_.config["env_steps"] == agent.dqn.global_step and len(run_.history) == agent.step_count
     assert agent.play_greedy(every=10).data[:6] == b"GIF89a"
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from helpers.steering.history import History
-from helpers.steering.plots import TrainingFigure
+from helpers.runs.history import History
+from helpers.views.training_figure import TrainingFigure
 
 
 def history(steps=12_000, spike_at=None, changes=()):

@@ -10,7 +10,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from helpers.steering.history import DamagedRunError, History, equal
+from helpers.runs.history import DamagedRunError, History, equal
 
 
 def fill(h: History, n: int, start: int = 0) -> None:
@@ -126,7 +126,7 @@ def test_the_spool_file_goes_with_the_history():
 
 _SPOOL_CHILD = """
 import os, sys, time
-from helpers.steering.history import History
+from helpers.runs.history import History
 h = History()
 h.record(step=0, episode=0, samples=1, time=0.0, loss=1.0, q_mean=[0.0, 0.0], alpha=0.5, gamma=0.9,
          epsilon=0.1, learning_rate=1e-3, episode_return=float("nan"))

@@ -11,9 +11,9 @@ import lesson_setup
 import numpy as np
 import pytest
 
-from helpers.learning.alpha_study import compare_alphas, largest_gap, mean_q, q_moved, summarize
-from helpers.learning.envs import make_env
-from helpers.learning.trainer import Trainer
+from helpers.agents.envs import make_env
+from helpers.agents.trainer import Trainer
+from helpers.lessons.alpha_study import compare_alphas, largest_gap, mean_q, q_moved, summarize
 from helpers.tooling import notebooks
 
 LESSON = notebooks.NOTEBOOK_DIR / "04_train_the_q_network.ipynb"

@@ -12,12 +12,12 @@ quiet machine, several times that under heavy load (the DQN then runs at ~220 in
 import lesson_setup
 import pytest
 
-from helpers.learning import dqn_lesson as lesson
-from helpers.learning.dqn import EVAL_SEEDS, Settings, forward
-from helpers.learning.dqn_agent import DQNAgent
-from helpers.steering.dashboard import Dashboard
+from helpers.agents.dqn import EVAL_SEEDS, Settings, forward
+from helpers.agents.dqn_agent import DQNAgent
+from helpers.agents.envs import random_policy_returns
+from helpers.lessons import dqn_lesson as lesson
 from helpers.tooling import notebooks
-from helpers.tooling.demo_dqn import random_policy_returns
+from helpers.views.dashboard import Dashboard
 
 LESSON = notebooks.NOTEBOOK_DIR / "05_steer_training_live.ipynb"
 OTHER_SEEDS = (1, 2)  # besides the lesson's SEED, for the experiments where noise matters

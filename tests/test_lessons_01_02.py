@@ -22,7 +22,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from helpers.bridge import boundary, lesson_checks, reference
+from helpers.bridge import reference
+from helpers.lessons import boundary, lesson_checks
 from helpers.tooling import notebooks
 
 LESSON01 = notebooks.NOTEBOOK_DIR / "01_build_the_go_library.ipynb"

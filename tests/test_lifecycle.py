@@ -10,9 +10,10 @@ import time
 
 import pytest
 
-from helpers.learning.trainer import Trainer
-from helpers.steering import runstore
-from helpers.steering.lifecycle import Runner, Status
+from helpers.agents.qnet import load_model
+from helpers.agents.trainer import Trainer
+from helpers.runs import runstore
+from helpers.runs.lifecycle import Runner, Status
 
 
 def slow_step(counter: list, seconds: float = 0.002):
@@ -115,7 +116,7 @@ def test_storm_of_buttons_on_a_real_trainer(lib, tmp_path):
     for k in range(4):
         folder = tmp_path / f"run-{k}"
         if folder.exists():
-            run = runstore.load_run(folder)  # checks step count, history rows and optimizer steps agree
+            run = runstore.load_run(folder, load_model)  # checks step count, history rows and optimizer steps agree
             assert len(run.history) == run.config["step_count"]
 
 
@@ -133,7 +134,7 @@ def test_save_while_another_thread_resumes_is_consistent(lib, tmp_path):
     th.start()
     try:
         for i in range(10):
-            run = runstore.load_run(t.save(tmp_path / f"r{i}"))
+            run = runstore.load_run(t.save(tmp_path / f"r{i}"), load_model)
             assert len(run.history) == run.config["step_count"] == int(run.model.optimizer.iterations.numpy())
     finally:
         stop.set()

@@ -5,8 +5,8 @@ import re
 import nbformat
 import pytest
 
+from helpers.lessons.exercises import PASS_MARK
 from helpers.tooling import notebooks
-from helpers.tooling.exercises import PASS_MARK
 
 LESSONS = notebooks.lessons()
 

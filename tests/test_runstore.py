@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers.learning.qnet import build_q_network
-from helpers.steering.history import History, equal
-from helpers.steering.runstore import DamagedRunError, Run, export_csv, load_run, save_run
+from helpers.agents.qnet import build_q_network, load_model
+from helpers.runs.history import History, equal
+from helpers.runs.runstore import DamagedRunError, Run, export_csv, load_run, save_run
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -65,7 +65,7 @@ def current(folder: Path) -> Path:
 
 def test_round_trip(run):
     folder, model, history, config = run
-    loaded = load_run(folder)
+    loaded = load_run(folder, load_model)
     assert isinstance(loaded, Run) and loaded.path == current(folder) and loaded.config == config
     for a, b in zip(model.get_weights(), loaded.model.get_weights()):
         np.testing.assert_array_equal(a, b)
@@ -80,13 +80,13 @@ def test_a_new_save_replaces_the_old_and_cleans_leftovers(run):
     (folder / "save-000099-deadbeef").mkdir()  # a save killed half-way, and its pointer's temp file
     (folder / "save-000099-deadbeef" / "model.keras").write_bytes(b"PK half")
     (folder / "CURRENT.tmp-12345").write_text("save-000099-deadbeef\n")
-    assert load_run(folder).path == first, "leftovers are never read"
+    assert load_run(folder, load_model).path == first, "leftovers are never read"
     record(history, 150)
     nudge(model)
     save_run(folder, model=model, history=history, config=settings(history))
     assert sorted(p.name for p in folder.iterdir()) == ["CURRENT", current(folder).name]
     assert current(folder).name.startswith("save-000100-")
-    loaded = load_run(folder)
+    loaded = load_run(folder, load_model)
     assert len(loaded.history) == 150 and int(loaded.model.optimizer.iterations.numpy()) == 4
 
 
@@ -108,10 +108,10 @@ def test_save_run_refuses_parts_that_do_not_belong_together(tmp_path):
 
 def test_export_csv_for_lessons(run, tmp_path):
     folder, _, history, _ = run
-    steps, changes = export_csv(folder, tmp_path / "csv")
+    steps, changes = export_csv(folder, tmp_path / "csv", load_model)
     assert (steps.name, changes.name) == ("history.csv", "changes.csv")
     assert equal(History.from_csv(steps, changes).full(), history.full())
-    assert export_csv(load_run(folder), tmp_path / "again")[0].read_text() == steps.read_text()
+    assert export_csv(load_run(folder, load_model), tmp_path / "again")[0].read_text() == steps.read_text()
 
 
 def test_a_folder_saved_by_the_older_kit_still_loads(run, tmp_path):
@@ -121,7 +121,7 @@ def test_a_folder_saved_by_the_older_kit_still_loads(run, tmp_path):
     model.save(old / "model.keras")
     history.to_csv(old / "history.csv", old / "changes.csv")
     (old / "trainer.json").write_text(json.dumps(config))
-    loaded = load_run(old)
+    loaded = load_run(old, load_model)
     assert loaded.path == old and loaded.config == config and equal(loaded.history.full(), history.full())
 
 
@@ -194,23 +194,23 @@ def test_a_damaged_run_is_refused_with_the_file_named(run, case):
     damage, what = DAMAGE[case]
     damage(current(folder))
     with pytest.raises(DamagedRunError, match=what) as caught:
-        load_run(folder)
+        load_run(folder, load_model)
     assert str(current(folder)) in str(caught.value) and isinstance(caught.value, ValueError)
 
 
 def test_no_run_missing_pointer_and_pointer_to_nothing(run, tmp_path):
     folder, *_ = run
     with pytest.raises(DamagedRunError, match="nowhere: no saved run here \\(the folder does not exist\\)"):
-        load_run(tmp_path / "nowhere")
+        load_run(tmp_path / "nowhere", load_model)
     with pytest.raises(DamagedRunError, match="empty: no saved run here \\(there is no CURRENT file\\)"):
         (tmp_path / "empty").mkdir()
-        load_run(tmp_path / "empty")
+        load_run(tmp_path / "empty", load_model)
     shutil.rmtree(current(folder))
     with pytest.raises(DamagedRunError, match="CURRENT: names the save folder 'save-000001-.*', which is missing"):
-        load_run(folder)
+        load_run(folder, load_model)
     (folder / "CURRENT").write_text("")
     with pytest.raises(DamagedRunError, match="CURRENT: names the save folder '', which is missing"):
-        load_run(folder)
+        load_run(folder, load_model)
 
 
 # -- SIGKILL at random moments --------------------------------------------------------------
@@ -269,7 +269,7 @@ def check_after_kill(folder: Path, lines: list[list[str]], replayed: list, refer
     completed = [int(n) for word, n in lines if word == "saved"]
     inside = lines[-1][0] == "saving"
     allowed = {completed[-1], int(lines[-1][1])} if inside else {completed[-1]}
-    loaded = load_run(folder)
+    loaded = load_run(folder, load_model)
     n = loaded.config["step_count"]
     assert n in allowed, f"loaded {n} steps; the worker had saved {completed}, then {lines[-1]}"
     assert len(loaded.history) == n and loaded.history.last()["step"] == n - 1

@@ -11,14 +11,14 @@ import matplotlib
 import numpy as np
 import pytest
 
+from helpers.agents.mdp import from_gymnasium, value_iteration
 from helpers.bridge.build import KIT_ROOT
 from helpers.bridge.tabular import greedy_success
-from helpers.learning import sweep_trials as T
-from helpers.learning.mdp import from_gymnasium, value_iteration
-from helpers.steering import sweep as S
-from helpers.steering.durable import DamagedRunError
-from helpers.steering.hyperparams import HyperparamError
-from helpers.steering.sweep_figure import heatmap, summary
+from helpers.core.durable import DamagedRunError
+from helpers.core.knobs import HyperparamError
+from helpers.sweeps import sweep as S
+from helpers.sweeps import trials as T
+from helpers.sweeps.figure import heatmap, summary
 
 matplotlib.use("Agg")
 
@@ -82,7 +82,7 @@ def test_a_failing_trial_stops_the_sweep_and_says_which(tmp_path):
 
 
 def test_a_string_registration_is_imported_on_use(monkeypatch):
-    monkeypatch.setitem(S.TRIALS, "again", "helpers.learning.sweep_trials:tabular_trial")
+    monkeypatch.setitem(S.TRIALS, "again", "helpers.sweeps.trials:tabular_trial")
     assert S.resolve("again") is T.tabular_trial
     monkeypatch.setitem(S.TRIALS, "missing", "helpers.learning.nowhere:trial")
     with pytest.raises(ValueError, match="cannot be imported"):
@@ -116,7 +116,7 @@ def test_a_damaged_save_names_the_file(tmp_path):
 
 CTRL_C = """
 import sys
-from helpers.steering.sweep import sweep
+from helpers.sweeps.sweep import sweep
 if __name__ == "__main__":
     sweep("tabular", {"alpha": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]}, range(6), fixed={"num_episodes": 400_000},
           workers=2, progress=False, save_to=sys.argv[1])

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.steering import sweep as S
+from helpers.sweeps import sweep as S
 
 GRID, SEEDS = {"alpha": [0.03, 0.3], "gamma": [0.99]}, [0, 1]  # 4 trials: well under 2 minutes with the head's start
 SAME = ["trial", "alpha", "gamma", "seed", "success", "mean_return", "episodes_to_solve", "steps"]

@@ -5,11 +5,11 @@ import dataclasses
 import numpy as np
 import pytest
 
+from helpers.agents import mdp as M
+from helpers.agents.mdp import CLIFF_CHUNKS, LAKE_CHUNKS, SLIPPERY_CHUNKS, train
 from helpers.bridge import reference
 from helpers.bridge import tabular as T
-from helpers.learning import mdp as M
-from helpers.learning.mdp import CLIFF_CHUNKS, LAKE_CHUNKS, SLIPPERY_CHUNKS, train
-from helpers.steering.hyperparams import HyperparamError
+from helpers.core.knobs import HyperparamError
 
 SLIPPERY_4x4 = ("FrozenLake-v1", {"is_slippery": True})
 LAKE_4x4 = ("FrozenLake-v1", {"is_slippery": False})

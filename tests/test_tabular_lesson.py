@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 from polling import wait_until
 
+from helpers.agents.mdp import from_gymnasium, value_iteration
+from helpers.agents.tabular_agent import TabularAgent
 from helpers.bridge import golib
 from helpers.bridge.tabular import greedy_success, run_episodes, seed_state
-from helpers.learning.mdp import from_gymnasium, value_iteration
-from helpers.learning.tabular_agent import TabularAgent
-from helpers.learning.tabular_tools import greedy_path, runner_loop, scratch_runner, train_here, train_in_fresh_process
-from helpers.steering.lifecycle import Status
-from helpers.steering.tabular_figure import TabularFigure
+from helpers.lessons.table_tools import greedy_path, runner_loop, scratch_runner, train_here, train_in_fresh_process
+from helpers.runs.lifecycle import Status
 from helpers.tooling import notebooks
+from helpers.views.tabular_figure import TabularFigure
 
 SEEDS = range(5)
 LESSON = notebooks.NOTEBOOK_DIR / "03_q_learning_in_a_table.ipynb"

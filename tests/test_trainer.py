@@ -8,13 +8,13 @@ import pytest
 from polling import wait_until
 from traitlets import TraitError
 
-from helpers.learning.article import run_article_workflow
-from helpers.learning.qnet import build_q_network
-from helpers.learning.trainer import Trainer
-from helpers.steering import runstore
-from helpers.steering.history import History, equal
-from helpers.steering.hyperparams import Hyperparams
-from helpers.steering.plots import TrainingFigure
+from helpers.agents.article import run_article_workflow
+from helpers.agents.qnet import build_q_network, load_model
+from helpers.agents.trainer import Trainer
+from helpers.core.knobs import Hyperparams
+from helpers.runs import runstore
+from helpers.runs.history import History, equal
+from helpers.views.training_figure import TrainingFigure
 
 
 @pytest.fixture
@@ -276,7 +276,7 @@ def test_save_while_running_is_consistent(trainer, tmp_path):
     path = trainer.save(tmp_path / "live")
     assert trainer.status == "running", "save() resumes a running trainer"
     trainer.stop()
-    saved = runstore.load_run(path).history
+    saved = runstore.load_run(path, load_model).history
     np.testing.assert_array_equal(saved.full()["step"], np.arange(len(saved)))
 
 

@@ -11,7 +11,7 @@ import ctypes
 
 import numpy as np
 
-from helpers.steering.hyperparams import check
+from helpers.core.knobs import check
 
 _REAL = (int, float, np.integer, np.floating)
 

@@ -230,18 +230,26 @@ print(json.dumps(getattr(lib, sys.argv[2])(*json.loads(sys.argv[3]))))
 """
 
 
+def run_fresh(script: str, *args: str, what: str, timeout: float = 120):
+    """Run a Python script in a new process (the kit importable) and return the JSON it prints.
+
+    A Go library cannot be unloaded, so an edited build is tried there, never in the kernel.
+    """
+    proc = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=KIT_ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{what} in a fresh process failed:\n{proc.stderr.strip()[-3000:]}")
+    return json.loads(proc.stdout)
+
+
 def call_in_fresh_process(lib_path: Path | str, method: str, *args):
     """Call QValueLib.<method>(*args) on lib_path in a new Python process.
 
     Lets a lesson try an edited build without loading a second Go runtime
     into the kernel. Arguments and result travel as JSON (scalars only).
     """
-    proc = subprocess.run([sys.executable, "-c", _TRY_SCRIPT, str(lib_path), method, json.dumps(args)],
-                          capture_output=True, text=True, timeout=120, cwd=KIT_ROOT)
-    if proc.returncode != 0:
-        raise RuntimeError(f"calling {method} in a fresh process failed:\n{proc.stderr.strip()}")
-    return json.loads(proc.stdout)
+    return run_fresh(_TRY_SCRIPT, str(lib_path), method, json.dumps(args), what=f"calling {method}")
 
 
 __all__ = ["GoCallError", "QValueLib", "SIGNATURES", "StaleLibraryError", "build", "call_in_fresh_process",
-           "declare", "load", "loaded_path", "notice_build"]
+           "declare", "load", "loaded_path", "notice_build", "run_fresh"]

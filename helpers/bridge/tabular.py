@@ -13,7 +13,7 @@ import dataclasses
 import numpy as np
 
 from helpers.bridge.checks import floats, param
-from helpers.steering.hyperparams import SIZES
+from helpers.core.knobs import SIZES
 
 STATE_WORDS = 4  # a PCG generator saved between calls (qlearn.StateWords)
 

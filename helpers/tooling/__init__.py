@@ -1,1 +1,1 @@
-"""Kit tooling: bench, doctor, the headless demo, notebook tools, exercise checks, timing."""
+"""Kit tooling on top of everything: bench, doctor, the headless demo, notebook tools, student copies."""

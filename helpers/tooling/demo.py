@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from helpers import fast_mode
-from helpers.steering.hyperparams import SPECS, check, check_size
+from helpers.core.knobs import SPECS, check, check_size
 
 DEFAULT_STEPS = 2000
 FAST_STEPS = 200
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         from helpers.tooling.demo_dqn import run_dqn
 
         return run_dqn(args, out, cli)
-    from helpers.learning.trainer import Trainer
+    from helpers.agents.trainer import Trainer
 
     knobs = {k: SPECS[k].default if getattr(args, k) is None else getattr(args, k) for k in SPECS}
     try:
@@ -150,10 +150,10 @@ def main(argv: list[str] | None = None) -> int:
 def _write(t, out: Path, env: str) -> None:
     """The run (atomically, steering.runstore), then the figure and CSV exports, each by rename."""
     t.save(out)
-    fig = t.make_figure().update(t.snapshot())
-    tmp = out / f".figure-{os.getpid()}.png"
-    fig.save(tmp)
-    os.replace(tmp, out / "figure.png")
+    from helpers.core.durable import write_durably
+    from helpers.views.figures import make_figure
+
+    write_durably(out / "figure.png", make_figure(t.figure_spec()).update(t.snapshot()).save)
     tmp_h, tmp_c = out / f".history-{os.getpid()}.csv", out / f".changes-{os.getpid()}.csv"
     t.history.to_csv(tmp_h, tmp_c)
     os.replace(tmp_c, out / "changes.csv")

@@ -9,36 +9,19 @@ greedy result next to a random policy's on the same seeds.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
-
-import numpy as np
-
-
-def random_policy_returns(env_id: str, seeds) -> np.ndarray:
-    """Returns of a uniformly random policy, one episode per seed (the baseline to beat)."""
-    import gymnasium as gym
-
-    out = []
-    for seed in seeds:
-        env = gym.make(env_id)
-        env.reset(seed=seed)
-        env.action_space.seed(seed)
-        total, done = 0.0, False
-        while not done:
-            _, r, terminated, truncated, _ = env.step(env.action_space.sample())
-            total, done = total + r, terminated or truncated
-        out.append(total)
-    return np.array(out)
 
 
 def run_dqn(args, out, cli) -> int:
     """Train, report, save; Ctrl+C saves what was done (exit 130)."""
     from tqdm import tqdm
 
-    from helpers.learning.dqn import FINAL_SEEDS, greedy_returns
-    from helpers.learning.dqn_agent import DQNAgent
+    from helpers.agents.dqn import FINAL_SEEDS, greedy_returns
+    from helpers.agents.dqn_agent import DQNAgent
+    from helpers.agents.envs import random_policy_returns
+    from helpers.core.durable import write_durably, write_text_durably
+    from helpers.views.figures import make_figure
 
     if args.env != "CartPole-v1":
         cli.error("--agent dqn trains on CartPole-v1 only (its solve criterion is CartPole's 475)")
@@ -62,19 +45,14 @@ def run_dqn(args, out, cli) -> int:
     bar.close()
     seconds = time.perf_counter() - start
     agent.save(out)
-    fig = agent.make_figure().update(agent.snapshot())
-    tmp = out / f".figure-{os.getpid()}.png"
-    fig.save(tmp)
-    os.replace(tmp, out / "figure.png")
+    write_durably(out / "figure.png", make_figure(agent.figure_spec()).update(agent.snapshot()).save)
     final = greedy_returns(agent.dqn.online, lambda: __import__("gymnasium").make("CartPole-v1"), FINAL_SEEDS)
     solve_s = next((e[3] for e in agent.eval_times if e[0] == agent.solved_step), None)
     summary = dict(solved=agent.solved_step is not None, solve_step=agent.solved_step, solve_seconds=solve_s,
                    greedy_mean=float(final.mean()), greedy_std=float(final.std()), episodes=agent.episode,
                    seed=args.seed, env_steps=agent.dqn.global_step, seconds=seconds, evals=agent.evals,
                    interrupted=interrupted)
-    tmp = out / f".summary-{os.getpid()}.json"
-    tmp.write_text(json.dumps(summary, indent=2) + "\n")
-    os.replace(tmp, out / "summary.json")
+    write_text_durably(out / "summary.json", json.dumps(summary, indent=2) + "\n")
     baseline = random_policy_returns("CartPole-v1", FINAL_SEEDS)
     if interrupted:
         print(f"\ninterrupted: saved the {agent.dqn.global_step:,} environment steps done so far to {out}",

@@ -35,7 +35,7 @@ def change_to_frame(dash, name: str, value: float, timeout: float = 5.0) -> floa
 
 def measure(trainer, seconds: float = 3.0, rounds: int = 5, fps: float = 2.0) -> dict:
     """Median samples/s of a warmed-up agent with and without rendering, interleaved, and the frame time."""
-    from helpers.steering.dashboard import Dashboard
+    from helpers.views.dashboard import Dashboard
 
     dash = Dashboard(trainer, fps=fps, render=False, key="bench")
     trainer.start()
@@ -57,7 +57,7 @@ def measure(trainer, seconds: float = 3.0, rounds: int = 5, fps: float = 2.0) ->
 
 def figures() -> list[dict]:
     """dashboard_overhead_ratio: training throughput with the dashboard rendering over without."""
-    from helpers.learning.trainer import Trainer
+    from helpers.agents.trainer import Trainer
 
     trainer = Trainer.create(env="CartPole-v1", seed=0)
     trainer.train(50)  # the first steps trace the tf.function: not part of either measurement
@@ -75,7 +75,7 @@ def figures() -> list[dict]:
 
 def dqn_figures() -> list[dict]:
     """The same two figures for the DQN dashboard (three panels), after its first training phases."""
-    from helpers.learning.dqn_agent import DQNAgent
+    from helpers.agents.dqn_agent import DQNAgent
 
     agent = DQNAgent.create(seed=0)
     agent.train(8)  # past learning_starts: every lifecycle step now trains

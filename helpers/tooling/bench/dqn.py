@@ -19,7 +19,7 @@ SEEDS = (0, 1, 2, 3)
 
 def solve(seed: int, alpha: float = 1.0, max_steps: int = 50_000) -> dict:
     """Train one DQN until solved or max_steps; steps and seconds to solve (None if not solved)."""
-    from helpers.learning.dqn_agent import DQNAgent
+    from helpers.agents.dqn_agent import DQNAgent
 
     agent = DQNAgent.create(seed=seed, alpha=alpha)
     start = time.perf_counter()

@@ -6,8 +6,8 @@ import statistics
 
 from helpers.bridge import golib, toolchain
 from helpers.bridge import reference as ref
+from helpers.core.timing import median_time
 from helpers.tooling.bench import figure
-from helpers.tooling.timing import median_time
 
 
 def go_figures() -> list[dict]:

@@ -13,9 +13,9 @@ import tempfile
 import tracemalloc
 from pathlib import Path
 
-from helpers.steering.history import History
+from helpers.core.timing import median_time
+from helpers.runs.history import History
 from helpers.tooling.bench import figure
-from helpers.tooling.timing import median_time
 
 MARKS = (10_000, 100_000, 1_000_000)
 

@@ -16,7 +16,7 @@ RAY_GRID, RAY_SEEDS = {"alpha": [0.03, 0.3]}, range(4)
 
 
 def _wall(trial: str = "tabular", **kw) -> tuple[float, object]:
-    from helpers.steering.sweep import sweep
+    from helpers.sweeps.sweep import sweep
 
     t = time.perf_counter()
     df = sweep(trial, progress=False, **kw)
@@ -38,7 +38,7 @@ def figures() -> list[dict]:
                              seeds=range(4))
     out.append(figure("sweep_lesson06_s", lesson_s, "s", what="lesson 06's 5 x 5 x 4 sweep in the pool, wall time"))
     out += _ray_figures()
-    from helpers.steering.sweep import TRIALS
+    from helpers.sweeps.sweep import TRIALS
 
     if "dqn" in TRIALS:  # the core-hour estimate in the README scales this number
         dqn_s, dqn = _wall(trial="dqn", grid={"gamma": [0.99]}, seeds=range(4), backend="serial")
@@ -53,7 +53,7 @@ def _ray_figures() -> list[dict]:
         import ray
     except ImportError:
         return [figure("sweep_ray_overhead_per_trial_s", float("nan"), "s", what="skipped: pip install -e '.[sweep]'")]
-    from helpers.steering.sweep_ray import connect
+    from helpers.sweeps.ray_backend import connect
 
     t = time.perf_counter()
     connect(None, 2)

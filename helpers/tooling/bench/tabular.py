@@ -12,8 +12,8 @@ import statistics
 
 import numpy as np
 
+from helpers.core.timing import median_time
 from helpers.tooling.bench import figure
-from helpers.tooling.timing import median_time
 
 WORLDS = {  # slug: (gymnasium id, make kwargs)
     "lake4x4": ("FrozenLake-v1", {"map_name": "4x4", "is_slippery": False}),
@@ -32,8 +32,8 @@ def world_rates(lib, mdp) -> tuple[float, float]:
 
     Each run starts from a zero table with the same random numbers, so every run plays the same steps.
     """
+    from helpers.agents import mdp as M
     from helpers.bridge import tabular as T
-    from helpers.learning import mdp as M
 
     uniforms = np.random.default_rng(0).random(PY_EPISODES * (1 + 3 * SETTINGS["max_steps"]))
 
@@ -50,8 +50,8 @@ def world_rates(lib, mdp) -> tuple[float, float]:
 
 def figures() -> list[dict]:
     """Go vs Python steps/s on every world, the median ratio, and the time to train the 8x8 lake."""
+    from helpers.agents import mdp as M
     from helpers.bridge import golib
-    from helpers.learning import mdp as M
 
     lib = golib.load()
     out, rates = [], {}

@@ -14,8 +14,8 @@ from helpers.tooling.bench import figure
 
 def seed_loop_speed(lib, samples: int = 8, seed: int = 0) -> float:
     """Samples per second of the article's predict + Go + fit loop (after a warm-up sample)."""
-    from helpers.learning.article import run_article_workflow
-    from helpers.learning.qnet import build_q_network
+    from helpers.agents.article import run_article_workflow
+    from helpers.agents.qnet import build_q_network
 
     model = build_q_network(seed=seed)
     run_article_workflow(2, lib=lib, seed=seed, model=model)  # first calls build Keras's functions
@@ -24,7 +24,7 @@ def seed_loop_speed(lib, samples: int = 8, seed: int = 0) -> float:
 
 def trainer_speed(lib, env: str = "random", steps: int = 500, rounds: int = 3, batch_size: int = 32) -> float:
     """Median samples per second of Trainer.train(steps) over `rounds` rounds (after warm-up steps)."""
-    from helpers.learning.trainer import Trainer
+    from helpers.agents.trainer import Trainer
 
     t = Trainer.create(env=env, batch_size=batch_size, seed=0, lib=lib)
     t.train(20)  # traces the step once

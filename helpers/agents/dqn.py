@@ -1,0 +1,193 @@
+"""DQN on CartPole, read top to bottom (in the spirit of cleanrl's dqn.py), with Go computing the targets.
+
+alpha has its textbook meaning, against a frozen target network Q̄:
+
+    y = Q̄(s,a) + alpha * (r + gamma * (1 - terminated) * max_a' Q̄(s',a') - Q̄(s,a))
+
+The online network regresses toward y, so between two target syncs it moves a
+fraction alpha of the way from the old estimate Q̄(s,a) to the TD target, as a
+table would; alpha = 1 is textbook DQN (Mnih et al. 2015). Every stabiliser
+can be switched off: replay=False trains on the latest transitions only,
+target_network=False bootstraps from the online network itself. Both off, with
+y = Q(s,a) + alpha * delta from the online network, is the article's workflow
+(lesson 04's Trainer, batched): there alpha only rescales the gradient, and
+Adam cancels a constant scale.
+
+Where the time goes (design notes, section 4): a Python -> TensorFlow call
+costs ~0.5 ms, a NumPy forward pass of this small network ~10 us. So acting,
+evaluation and Q̄ are NumPy forward passes on copied weights, the targets are
+one Go call per batch, and each gradient step is one compiled TF call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from helpers.agents.qnet import keras, tf
+from helpers.agents.replay import ReplayBuffer
+
+EVAL_SEEDS = range(10_000, 10_010)  # the solve criterion's 10 greedy episodes
+FINAL_SEEDS = range(20_000, 20_020)  # 20 other episodes for the final report
+
+
+def _h(text: str, default):
+    """A dataclass field with a help string (shown by the command line)."""
+    return field(default=default, metadata={"help": text})
+
+
+@dataclass
+class Settings:
+    """Every setting of the DQN, with its default and what it does."""
+
+    alpha: float = _h("how far each target moves from Q̄(s,a) toward the TD target (1 = textbook DQN)", 1.0)
+    gamma: float = _h("discount factor", 0.99)
+    learning_rate: float = _h("Adam's learning rate", 2.3e-3)
+    hidden: tuple = _h("hidden layer widths of the network 4 -> ... -> 2", (128, 128))
+    huber_delta: float = _h("Huber loss: quadratic within delta, linear outside (robust to big errors)", 1.0)
+    clip_norm: float = _h("clip the gradient's global norm to this", 10.0)
+    double_dqn: bool = _h("the online network picks a', the target network evaluates it", False)
+    replay: bool = _h("sample batches from a replay buffer (False: the latest transitions only)", True)
+    buffer_size: int = _h("replay buffer capacity, in transitions", 100_000)
+    batch_size: int = _h("transitions per gradient step", 64)
+    learning_starts: int = _h("environment steps before the first gradient step", 1_000)
+    train_freq: int = _h("environment steps between two training phases", 256)
+    gradient_steps: int = _h("gradient steps per training phase", 128)
+    target_network: bool = _h("bootstrap from a frozen copy Q̄ (False: from the online network)", True)
+    target_sync: int = _h("environment steps between two copies online -> Q̄", 256)
+    eps_start: float = _h("exploration at the start", 1.0)
+    eps_end: float = _h("exploration after the decay (the ε slider)", 0.04)
+    eps_decay: int = _h("environment steps of linear decay from eps_start to eps_end", 8_000)
+    eval_every: int = _h("environment steps between two greedy evaluations (10 training phases)", 2_560)
+    solved_at: float = _h("solved when the greedy mean over EVAL_SEEDS reaches this", 475.0)
+
+    def replace(self, **changes) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def epsilon_at(s: Settings, step: int) -> float:
+    """Linear decay from eps_start to eps_end over eps_decay steps, then eps_end."""
+    return s.eps_end + (s.eps_start - s.eps_end) * max(0.0, 1.0 - step / max(s.eps_decay, 1))
+
+
+def forward(weights: list, x: np.ndarray) -> np.ndarray:
+    """Q-values of states x (batch, 4) with a NumPy copy of the network's weights [W1, b1, W2, b2, ...]."""
+    for w, b in zip(weights[0:-2:2], weights[1:-2:2]):
+        x = np.maximum(x @ w + b, 0.0)
+    return x @ weights[-2] + weights[-1]
+
+
+def build_network(s: Settings, obs_dim: int = 4, n_actions: int = 2, seed: int = 0):
+    """The online network, Adam with gradient clipping, and one compiled Huber-loss step."""
+    keras.utils.set_random_seed(seed)  # the initial weights come from Keras's seeded generator
+    model = keras.Sequential([keras.Input((obs_dim,)), *[keras.layers.Dense(u, activation="relu") for u in s.hidden],
+                              keras.layers.Dense(n_actions)])
+    huber = keras.losses.Huber(delta=s.huber_delta)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=s.learning_rate, global_clipnorm=s.clip_norm),
+                  loss=huber)  # compiled: a saved run keeps the optimizer's state
+    model.optimizer.build(model.trainable_variables)
+
+    @tf.function(reduce_retracing=True)
+    def train_step(obs, actions, y):
+        with tf.GradientTape() as tape:
+            q_taken = tf.gather(model(obs, training=True), actions, batch_dims=1)
+            loss = huber(y, q_taken)
+        model.optimizer.apply(tape.gradient(loss, model.trainable_variables), model.trainable_variables)
+        return loss
+
+    variables = model.trainable_variables
+    read = tf.function(lambda: [tf.identity(v) for v in variables])
+    return model, train_step, lambda: [t.numpy() for t in read()]
+
+
+class DQN:
+    """The agent's state; step() is one environment step, with a training phase when one is due."""
+
+    def __init__(self, env, lib, settings: Settings | None = None, seed: int = 0):
+        # Small matrices: a multi-threaded BLAS only waits for its own threads (measured here under load:
+        # a 64 x 128 forward pass took 700 us with 2 BLAS threads, 120 us with 1). For this process.
+        threadpool_limits(1, user_api="blas")
+        tf.config.experimental.enable_op_determinism()  # the same seed gives the same run, bit for bit
+        s = self.settings = settings or Settings()
+        self.env, self.lib, self.seed = env, lib, seed
+        keras.utils.set_random_seed(seed)
+        self.rng = np.random.default_rng(seed)  # every random choice of training comes from here
+        env.action_space.seed(seed)
+        obs_dim, self.n_actions = env.observation_space.shape[0], int(env.action_space.n)
+        self.model, self.train_step, self.read_weights = build_network(s, obs_dim, self.n_actions, seed)
+        self.online = self.read_weights()  # NumPy copy for acting
+        self.target = [w.copy() for w in self.online]  # Q̄, frozen between syncs
+        self.buffer = ReplayBuffer(s.buffer_size if s.replay else s.batch_size, obs_dim)
+        self.obs = env.reset(seed=seed)[0].astype(np.float32)
+        self.global_step = self.episode = 0
+        self.episode_return, self.last_loss, self.last_q = 0.0, float("nan"), np.zeros(self.n_actions)
+        self.finished: list[tuple[int, float]] = []  # (step, return) of episodes that ended since the last read
+
+    def step(self, alpha: float, gamma: float, eps_end: float) -> None:
+        """One environment step; then, if due, a training phase and a target sync."""
+        s = self.settings
+        # 1. act: epsilon-greedy with a NumPy forward pass (no TensorFlow call per step)
+        epsilon = epsilon_at(s.replace(eps_end=eps_end), self.global_step)
+        if self.rng.random() < epsilon:
+            action = int(self.rng.integers(self.n_actions))
+        else:
+            action = int(np.argmax(forward(self.online, self.obs[None])[0]))
+        # 2. step the environment; remember the transition (truncated still bootstraps, terminated does not)
+        next_obs, reward, terminated, truncated, _ = self.env.step(action)
+        self.buffer.add(self.obs, action, reward, next_obs, terminated)
+        self.episode_return += reward
+        if terminated or truncated:
+            self.finished.append((self.global_step + 1, self.episode_return))
+            self.episode, self.episode_return = self.episode + 1, 0.0
+            next_obs, _ = self.env.reset()
+        self.obs = np.asarray(next_obs, dtype=np.float32)
+        self.global_step += 1
+        # 3. train: gradient steps toward Go's targets, Q̄ frozen during the phase
+        if self.global_step > s.learning_starts and self.global_step % s.train_freq == 0:
+            self.train_phase(alpha, gamma)
+        # 4. sync the target network
+        if s.target_network and self.global_step % s.target_sync == 0:
+            self.target = [w.copy() for w in self.online]
+
+    def train_phase(self, alpha: float, gamma: float) -> None:
+        """gradient_steps steps, each on a batch: Q̄ in NumPy, y in Go, one compiled Adam step."""
+        s, rows = self.settings, np.arange(self.settings.batch_size)
+        for _ in range(s.gradient_steps):
+            obs, actions, rewards, next_obs, terminated = self.buffer.sample(self.rng, s.batch_size,
+                                                                             recent=not s.replay)
+            bar = self.target if s.target_network else self.online
+            qbar_sa = forward(bar, obs)[rows[:len(obs)], actions]
+            y = self.lib.dqn_targets(qbar_sa, forward(bar, next_obs), rewards, terminated, alpha, gamma,
+                                     next_q_online=forward(self.online, next_obs) if s.double_dqn else None)
+            loss = self.train_step(tf.constant(obs), tf.constant(actions), tf.constant(y, tf.float32))
+            if s.double_dqn or not s.target_network:
+                self.online = self.read_weights()  # they read the online network inside the phase
+        self.online = self.read_weights()
+        self.last_loss = float(loss)
+        self.last_q = forward(self.online, obs).mean(axis=0)
+
+    def evaluate(self, make_env, seeds=EVAL_SEEDS) -> np.ndarray:
+        """Returns of greedy episodes on fixed seeds, in environments of their own (training is not disturbed)."""
+        return greedy_returns(self.online, make_env, seeds)
+
+
+def greedy_returns(weights: list, make_env, seeds) -> np.ndarray:
+    """Play one greedy episode per seed (all in lockstep, one forward pass per step); their returns."""
+    envs = [make_env() for _ in seeds]
+    obs = np.stack([env.reset(seed=seed)[0] for env, seed in zip(envs, seeds)]).astype(np.float32)
+    returns, active = np.zeros(len(envs)), list(range(len(envs)))
+    while active:
+        actions = np.argmax(forward(weights, obs[active]), axis=1)
+        still = []
+        for i, a in zip(active, actions):
+            obs[i], r, terminated, truncated, _ = envs[i].step(int(a))
+            returns[i] += r
+            if not (terminated or truncated):
+                still.append(i)
+        active = still
+    for env in envs:
+        env.close()
+    return returns

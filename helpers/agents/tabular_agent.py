@@ -1,0 +1,151 @@
+"""Tabular Q-learning in Go, steerable live: the agent behind lesson 03's dashboard.
+
+    agent = TabularAgent.create("FrozenLake-v1", map_name="8x8", is_slippery=True, alpha=0.1, seed=0)
+    agent.train(200)            # 200 steps = 200 Go calls of `chunk` episodes each
+    agent.params.alpha = 0.5    # from any thread: used from the next chunk, recorded in history.changes
+    Dashboard(agent)            # sliders for alpha, gamma, epsilon; the table as a heatmap
+
+A step is ONE Go call (run_episodes) that plays `chunk` episodes of
+epsilon-greedy Q-learning and updates the (nS, nA) table in place. The Go
+generator's state lives in the agent, so a seeded run is the same run however
+it is cut into steps, and reset() zeroes the table and reseeds.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from helpers.agents.grid import greedy_path, path_return, table_view
+from helpers.agents.mdp import from_gymnasium, value_iteration
+from helpers.bridge import golib
+from helpers.bridge.tabular import TabularMDP, greedy_success, run_episodes, seed_state
+from helpers.core.knobs import Hyperparams, check_size
+from helpers.runs.history import History, evenly_spaced
+from helpers.runs.steerable import Steerable
+
+SUCCESS_EVERY = 500  # episodes between two greedy evaluations
+SUCCESS_EPISODES = 200  # greedy episodes per evaluation (on a copy of Q, in Go)
+KEEP_POINTS = 2_000  # greedy-success points kept (evenly thinned beyond that)
+
+
+class TabularAgent(Steerable):
+    """Q-learning on a gymnasium toy-text MDP, one Go call of `chunk` episodes per step."""
+
+    knobs = ("alpha", "gamma", "epsilon")
+
+    def __init__(self, mdp: TabularMDP, lib=None, params: Hyperparams | None = None, seed: int = 0,
+                 max_steps: int | None = None, chunk: int = 50):
+        self.mdp, self.lib = mdp, lib or golib.load()
+        self.seed, self.chunk = check_size("seed", seed), check_size("num_episodes", chunk)
+        self.samples_per_step = self.chunk  # the base class's rate then counts episodes
+        self.max_steps = max_steps or mdp.max_steps or 200
+        self.history = History(n_actions=1)
+        self._q_star: tuple[float, np.ndarray | None] = (math.nan, None)
+        super().__init__(params)
+        self._rebuild()
+
+    @classmethod
+    def create(cls, env: str = "FrozenLake-v1", *, alpha: float = 0.5, gamma: float = 0.95, epsilon: float = 0.5,
+               seed: int = 0, chunk: int = 50, max_steps: int | None = None, lib=None, **env_kwargs):
+        """An agent for gymnasium's `env` (FrozenLake-v1, CliffWalking-v1, Taxi-v4; env_kwargs go to gym.make)."""
+        params = Hyperparams(alpha=alpha, gamma=gamma, epsilon=epsilon)
+        return cls(from_gymnasium(env, **env_kwargs), lib=lib, params=params, seed=seed, max_steps=max_steps,
+                   chunk=chunk)
+
+    def __repr__(self) -> str:
+        v = self._values
+        return (f"<TabularAgent {self.mdp.name} {self.status}: step {self.step_count}, episode {self.episode}, "
+                f"alpha={v['alpha']:g} gamma={v['gamma']:g} epsilon={v['epsilon']:g}>")
+
+    # -- one step --
+
+    def _rebuild(self) -> None:
+        """Q back to zeros, the generator reseeded, the curves emptied."""
+        self.q = np.zeros(self.mdp.prob.shape[:2])
+        self._q_shown = self.q.copy()
+        self._state = seed_state(self.lib, self.seed)
+        self._success: list[tuple[int, float, float]] = []  # (episode, success rate, mean return)
+        self._env_steps, self._steps_mark = 0, (time.perf_counter(), 0)
+        self._env_rate = 0.0
+
+    def q_star(self, gamma: float) -> np.ndarray | None:
+        """Q* for this gamma by value iteration (cached; None if it does not converge quickly, e.g. gamma = 1)."""
+        if self._q_star[0] != gamma:
+            try:
+                q = value_iteration(self.mdp, gamma, tol=1e-9, max_iter=5_000)
+            except RuntimeError:
+                q = None
+            self._q_star = (gamma, q)
+        return self._q_star[1]
+
+    def _one_step(self) -> None:
+        """One Go call: `chunk` episodes with this step's alpha, gamma, epsilon; then record."""
+        p = self._step_values()
+        returns, lengths, _ = run_episodes(self.lib, self.mdp, self.q, alpha=p["alpha"], gamma=p["gamma"],
+                                           epsilon=p["epsilon"], max_steps=self.max_steps, episodes=self.chunk,
+                                           state=self._state)
+        q_star = self.q_star(p["gamma"])
+        error = float(np.abs(self.q - q_star).max()) if q_star is not None else math.nan
+        episode = self._episode + self.chunk
+        if episode // SUCCESS_EVERY > self._episode // SUCCESS_EVERY:
+            self._add_success(episode)
+        with self._params_lock:
+            self.history.record(step=self._step_count, episode=episode, samples=self._env_steps + int(lengths.sum()),
+                                loss=error, q_mean=[float(self.q.max(axis=1).mean())], alpha=p["alpha"],
+                                gamma=p["gamma"], epsilon=p["epsilon"], learning_rate=math.nan,
+                                episode_return=float(returns.mean()))
+            self._episode, self._step_count = episode, self._step_count + 1
+            self._env_steps += int(lengths.sum())
+            self._q_shown = self.q.copy()
+            self._in_step = False  # with the count, so a change made now names the next step
+        self._update_env_rate()
+
+    def _add_success(self, episode: int) -> None:
+        """Greedy success rate now (Go, on a copy of Q); keeps at most KEEP_POINTS points."""
+        rate, mean = greedy_success(self.lib, self.mdp, self.q, episodes=SUCCESS_EPISODES, max_steps=self.max_steps)
+        self._success.append((episode, rate, mean))
+        if len(self._success) > KEEP_POINTS:
+            self._success = [self._success[i] for i in evenly_spaced(len(self._success), KEEP_POINTS // 2)]
+
+    def _update_env_rate(self) -> None:
+        now, (then, steps) = time.perf_counter(), self._steps_mark
+        if now - then >= 0.5:
+            self._env_rate = (self._env_steps - steps) / (now - then)
+            self._steps_mark = (now, self._env_steps)
+
+    def config(self) -> dict:
+        """The settings of this run."""
+        return dict(env=self.mdp.name, env_kwargs=self.mdp.env_kwargs, seed=self.seed, chunk=self.chunk,
+                    max_steps=self.max_steps, step_count=self._step_count, episode=self._episode, **self._values)
+
+    # -- what the dashboard shows --
+
+    def status_items(self) -> list[tuple[str, str]]:
+        running = self.status == "running"
+        success = f"{self._success[-1][1]:.0%}" if self._success else "–"
+        return [("step", f"{self._step_count:,}"), ("episode", f"{self._episode:,}"),
+                ("env steps/s", f"{self._env_rate if running else 0:,.0f}"), ("greedy success", success)]
+
+    def snapshot(self, max_rows: int | None = None) -> dict:
+        """History columns plus what the grid panel needs: a copy of Q, the cells, the success points."""
+        snap = self.history.snapshot(max_rows=max_rows)
+        with self._params_lock:
+            q = self._q_shown.copy()  # Q as the last whole step left it (Go may be writing self.q right now)
+        success = np.array(self._success, dtype=float).reshape(-1, 3)
+        return {**snap, **table_view(self.mdp, q), "chunk": self.chunk, "success_episode": success[:, 0],
+                "success": success[:, 1], "greedy_return": success[:, 2]}
+
+    def figure_spec(self) -> dict:
+        return {"kind": "tabular"}
+
+    def greedy_path(self, max_len: int | None = None) -> list[int]:
+        """States the greedy policy visits from the start (deterministic envs; first best action on ties)."""
+        return greedy_path(self.mdp, self.q, max_len or self.max_steps)
+
+    def play_greedy(self) -> tuple[list[int], float]:
+        """(greedy path, its return) on a deterministic env."""
+        path = self.greedy_path()
+        return path, path_return(self.mdp, self.q, path)

@@ -1,2 +1,0 @@
-"""Live steering: hyperparameters, the training lifecycle, run history and the run
-store, figures and dashboards."""

@@ -1,0 +1,35 @@
+"""The DQN's sweep trial: CartPole until solved or a step budget (its own module: it loads TensorFlow)."""
+
+from __future__ import annotations
+
+import time
+
+from helpers.agents.dqn_agent import DQNAgent
+from helpers.core.knobs import check, check_size
+from helpers.sweeps.trials import worker_lib
+
+# -- the DQN's trial ---------------------------------------------------------------------------------------------
+
+# CartPole with the lesson's defaults; a sweep usually shortens the budget (fixed={"max_steps": ...}).
+DQN = dict(alpha=1.0, gamma=0.99, epsilon=0.04, learning_rate=2.3e-3, max_steps=50_000)
+
+
+def dqn_trial(params: dict, seed: int, **fixed) -> dict:
+    """Train the DQN until solved or max_steps environment steps; the last greedy evaluation and the solve step."""
+    unknown = (set(params) | set(fixed)) - set(DQN)
+    if unknown:
+        raise ValueError(f"the dqn trial has no setting {sorted(unknown)}; it takes {', '.join(DQN)}")
+    s = {**DQN, **fixed, **params}
+    agent = DQNAgent.create(seed=seed, lib=worker_lib(), alpha=check("alpha", s["alpha"]),
+                            gamma=check("gamma", s["gamma"]), eps_end=check("epsilon", s["epsilon"]),
+                            learning_rate=check("learning_rate", s["learning_rate"]))
+    budget, start = check_size("steps", s["max_steps"]), time.perf_counter()
+    while agent.solved_step is None and agent.dqn.global_step < budget:
+        agent.train(1)
+    last = agent.evals[-1][1] if agent.evals else float("nan")
+    return {"success": float(agent.solved_step is not None), "mean_return": last,
+            "episodes_to_solve": float("nan") if agent.solved_step is None else float(agent.solved_step),
+            "train_s": time.perf_counter() - start, "steps": agent.dqn.global_step}
+
+
+dqn_trial.uses = ("alpha", "gamma", "epsilon", "learning_rate", "max_steps")

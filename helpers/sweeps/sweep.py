@@ -1,0 +1,202 @@
+"""Sweep hyperparameters x seeds: a grid of trials, run in a spawn process pool (or on Ray), as a DataFrame.
+
+    >>> df = sweep("tabular", {"alpha": [0.03, 0.3], "gamma": [0.9, 0.99]}, seeds=range(4))  # doctest: +SKIP
+    >>> df.groupby(["alpha", "gamma"]).success.agg(["mean", "std"])                          # doctest: +SKIP
+
+A trial is a top-level function (params: dict, seed: int, **fixed) -> flat dict of numbers, registered
+by name in TRIALS (spawn workers and Ray import it by name, so it cannot live in a notebook cell).
+The parent builds the Go library once; each worker only loads it (never fork a process that loaded
+one: golang/go#15538). Ctrl+C stops the workers and keeps the trials already finished.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import json
+import multiprocessing as mp
+import os
+import signal
+import time
+from pathlib import Path
+
+from helpers.bridge import golib
+from helpers.core.durable import DamagedRunError, write_text_durably
+from helpers.core.knobs import SIZES, SPECS, check, check_size
+from helpers.sweeps.ray_backend import run_ray
+from helpers.sweeps.trials import LIB_ENV, ONE_THREAD, run_one
+
+FILE, FORMAT, SAVE_EVERY_S = "sweep.json", 1, 2.0
+
+# name -> trial function, or "module:function" imported on first use (in the worker, not here).
+TRIALS: dict = {"tabular": "helpers.sweeps.trials:tabular_trial",
+                "dqn": "helpers.sweeps.dqn_trial:dqn_trial"}
+
+
+# -- the grid -----------------------------------------------------------------------------------------------------
+
+
+def resolve(trial):
+    """The trial function for a registered name (or the function itself), checked to be importable by workers."""
+    fn = TRIALS.get(trial) if isinstance(trial, str) else trial
+    if fn is None:
+        raise ValueError(f"unknown trial {trial!r}; registered: {', '.join(TRIALS)}")
+    if isinstance(fn, str):
+        module, _, name = fn.partition(":")
+        try:
+            fn = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError) as e:
+            raise ValueError(f"trial {trial!r} is registered as {TRIALS[trial]!r}, which cannot be imported: {e}") \
+                from e
+    if not callable(fn) or getattr(fn, "__module__", "__main__") == "__main__" or "<" in fn.__qualname__:
+        raise ValueError(f"{fn!r} must be a top-level function in an importable module (not a notebook cell or a "
+                         "lambda): spawn workers and Ray import trials by name")
+    return fn
+
+
+def check_grid(grid, seeds, uses=None) -> tuple[dict, list[int]]:
+    """The grid as {name: [values]} and the seeds as ints, every value checked against SPECS/SIZES."""
+    if not isinstance(grid, dict) or not grid:
+        raise ValueError(f"the grid is empty: give {{name: [values]}}, e.g. {{'alpha': [0.1, 0.5]}}; got {grid!r}")
+    clean = {}
+    for name, values in grid.items():
+        if name not in SPECS and name not in SIZES or name == "seed":
+            raise ValueError(f"unknown hyperparameter {name!r} in the grid; choose from "
+                             f"{', '.join(n for n in [*SPECS, *SIZES] if n != 'seed')} (seeds go in seeds=)")
+        if uses is not None and name not in uses:
+            raise ValueError(f"this trial does not use {name!r}; it sweeps {', '.join(uses)}")
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__") or not list(values):
+            raise ValueError(f"grid[{name!r}] must be a non-empty list of values; got {values!r}")
+        try:
+            clean[name] = [check(name, v) if name in SPECS else check_size(name, v) for v in values]
+        except ValueError as e:
+            raise type(e)(f"grid[{name!r}]: {e}") from None
+        if len(set(clean[name])) < len(clean[name]):
+            raise ValueError(f"grid[{name!r}] repeats a value: {list(values)}")
+    seeds = [] if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__") else list(seeds)
+    if not seeds:
+        raise ValueError("seeds must be a non-empty list of whole numbers, e.g. seeds=range(4)")
+    seeds = [check_size("seed", s) for s in seeds]
+    if len(set(seeds)) < len(seeds):
+        raise ValueError(f"seeds repeat a value: {seeds}")
+    return clean, seeds
+
+
+def plan(grid: dict, seeds: list[int]) -> list[tuple[dict, int]]:
+    """Every (params, seed) of the grid, grid order, seeds innermost."""
+    return [(dict(zip(grid, values)), seed) for values in itertools.product(*grid.values()) for seed in seeds]
+
+
+# -- running ------------------------------------------------------------------------------------------------------
+
+
+def _init_worker(lib_path: str) -> None:
+    """In each spawn worker: Ctrl+C is the parent's to handle, one TF thread, the parent's library build."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ.update({**ONE_THREAD, LIB_ENV: lib_path})
+
+
+def run_local(fn, trials, fixed, workers, lib_path, on_result) -> None:
+    """Each trial in a spawn pool of `workers` processes (in this process if workers == 0)."""
+    jobs = [(i, fn, params, seed, fixed) for i, (params, seed) in enumerate(trials)]
+    if workers == 0:
+        for job in jobs:
+            on_result(*run_one(job))
+        return
+    pool = mp.get_context("spawn").Pool(workers, initializer=_init_worker, initargs=(str(lib_path),))
+    try:
+        for result in pool.imap_unordered(run_one, jobs, chunksize=1):
+            on_result(*result)
+        pool.close()
+    finally:
+        pool.terminate()  # on Ctrl+C or a failed trial: stop the workers now
+        pool.join()
+
+
+def sweep(trial, grid: dict, seeds=range(4), *, fixed: dict | None = None, backend: str = "local",
+          workers: int | None = None, address: str | None = None, save_to=None, progress: bool = True):
+    """Run every (grid point, seed) trial; return a DataFrame, one row per trial, saved to save_to as it grows."""
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    fn = resolve(trial)
+    grid, seeds = check_grid(grid, seeds, getattr(fn, "uses", None))
+    fixed = dict(fixed or {})
+    if clash := sorted(set(fixed) & set(grid)):
+        raise ValueError(f"{clash} are both swept (grid) and fixed: keep each setting in one place")
+    if backend not in ("local", "serial", "ray"):
+        raise ValueError(f"backend must be 'local' (a process pool), 'serial' (this process) or 'ray'; got {backend!r}")
+    trials, rows = plan(grid, seeds), {}
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    workers = 0 if backend == "serial" else min(workers or cores, len(trials))
+    meta = {"trial": trial if isinstance(trial, str) else f"{fn.__module__}:{fn.__name__}", "grid": grid,
+            "seeds": seeds, "fixed": fixed, "backend": backend, "workers": workers, "n_planned": len(trials)}
+    lib_path = golib.build(quiet=True)  # once, here; workers only load it
+    bar, last_save = tqdm(total=len(trials), desc=f"sweep ({backend})", disable=not progress), [time.monotonic()]
+
+    def table(complete: bool):
+        records = [{"trial": i, **trials[i][0], "seed": trials[i][1], **rows[i]} for i in sorted(rows)]
+        df = pd.DataFrame.from_records(records, columns=["trial", *grid, "seed"] if not records else None)
+        df.attrs.update(meta, complete=complete)
+        return df
+
+    def on_result(index: int, metrics: dict | None, error: str = "") -> None:
+        if metrics is None:
+            params, seed = trials[index]
+            raise RuntimeError(f"trial {index} ({params}, seed {seed}) failed; the {len(rows)} finished trials are "
+                               f"kept{' in ' + str(save_to) if save_to else ''}. Its worker said:\n{error}")
+        rows[index] = metrics
+        bar.update()
+        if save_to and time.monotonic() - last_save[0] > SAVE_EVERY_S:
+            save_sweep(table(False), save_to)
+            last_save[0] = time.monotonic()
+
+    try:
+        if backend == "ray":
+            run_ray(fn, trials, grid, seeds, fixed, lib_path, address, workers, on_result)
+        else:
+            run_local(fn, trials, fixed, workers, lib_path, on_result)
+    except KeyboardInterrupt:
+        print(f"Interrupted: workers stopped; kept the {len(rows)} of {len(trials)} finished trials"
+              f"{' (saved in ' + str(save_to) + ')' if save_to else ''}.")
+    finally:
+        bar.close()
+        if save_to:
+            save_sweep(table(len(rows) == len(trials)), save_to)
+    return table(len(rows) == len(trials))
+
+
+# -- saving and loading -------------------------------------------------------------------------------------------
+
+
+def save_sweep(df, folder) -> Path:
+    """Write df and its settings (df.attrs) to folder/sweep.json: a temp file, then one rename."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    columns = {str(c): [None if v != v else v for v in df[c].tolist()] for c in df.columns}  # NaN -> null
+    text = json.dumps({"format": FORMAT, "meta": df.attrs, "columns": columns}, default=_plain)
+    write_text_durably(folder / FILE, text + "\n")
+    return folder / FILE
+
+
+def _plain(value):
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"sweep settings must be JSON numbers, strings, lists or dicts; got {value!r}")
+
+
+def load_sweep(folder):
+    """The DataFrame saved by sweep(save_to=folder), with its settings in df.attrs."""
+    import pandas as pd
+
+    path = Path(folder) / FILE
+    if not path.is_file():
+        raise DamagedRunError(path, "is missing: no sweep was saved here", "Check the path, or run sweep(save_to=...).")
+    try:
+        saved = json.loads(path.read_text())
+        df = pd.DataFrame(saved["columns"])
+        df = df.astype({c: float for c in df.columns if df[c].isna().any() and c not in ("trial", "seed")})
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+        raise DamagedRunError(path, f"is not a saved sweep ({type(e).__name__}: {e})", "Run the sweep again.") from e
+    df.attrs.update(saved.get("meta", {}))
+    return df

@@ -1,0 +1,1 @@
+"""What a learner sees: figures built from an agent's figure description, dashboards over any Steerable."""

@@ -1,0 +1,260 @@
+"""A live training dashboard: sliders and buttons that steer any running agent (a runs.Steerable).
+
+    trainer = Trainer.create(env="CartPole-v1", alpha=0.5, gamma=0.9, seed=0)   # or a DQNAgent, a TabularAgent
+    Dashboard(trainer)          # the last expression of a cell shows it
+
+How it stays responsive:
+
+- training runs in the agent's own thread, so the kernel is free to handle widget messages
+  (a loop inside a cell would block them: ipykernel#65); a slider's callback writes the new
+  value into the agent's params, and the next training step uses it;
+- ONE render thread wakes on a wall-clock timer (2 Hz by default) or a change, refreshes the
+  status line and, when the history grew, redraws the object-API matplotlib figure into an
+  `ipywidgets.Image` (ipympl's draw_idle sends nothing while the kernel is busy, ipympl#258;
+  matplotlib must be touched by one thread only, ipympl#610); slow frames are spaced out so
+  drawing never takes more than a quarter of the time training could use;
+- errors from a callback, the render thread or the training thread land in the red error area;
+- one dashboard per `key` (default: one per kernel): showing a new one closes the previous one
+  and stops its agent if different, so re-running a cell never leaves a hidden loop behind.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import threading
+import time
+from collections import deque
+
+import ipywidgets as w
+
+from helpers.core.knobs import SPECS
+from helpers.runs.lifecycle import Status
+from helpers.views.controls import ReportingLink, close_tree, guard, report_once
+from helpers.views.figures import make_figure
+from helpers.views.readouts import rest_after, status_html, stretch_table, stretches  # noqa: F401
+
+# name -> (widget class, keyword arguments). Ranges come from hyperparams.SPECS; steps of
+# 0.01 so that a teacher can move alpha/gamma/epsilon with the arrow keys in visible, exact steps.
+SLIDERS = {
+    name: (w.FloatSlider, dict(description=label, min=SPECS[name].low, max=SPECS[name].high, step=0.01))
+    for name, label in (("alpha", "α  alpha"), ("gamma", "γ  gamma"), ("epsilon", "ε  epsilon"))
+}
+SLIDERS["learning_rate"] = (w.FloatLogSlider, dict(  # a log scale: 1e-5 .. about 0.3, inside SPECS' (0, 1]
+    description="learning rate", base=10, min=-5, max=math.log10(SPECS["learning_rate"].high) - 0.5, step=0.1,
+    readout_format=".1e"))
+BUTTONS = {  # name -> (label, icon, style)
+    "start": ("Start", "play", "success"),
+    "pause": ("Pause", "pause", "warning"),
+    "stop": ("Stop", "stop", "danger"),
+    "reset": ("Reset", "refresh", ""),
+}
+# Steps a frame reads from the history: all of a short run, evenly spaced ones of a long
+# run, so that a frame costs the same after an hour of training as after a minute.
+SNAPSHOT_ROWS = 20_000
+_LIVE: dict[str, Dashboard] = {}  # key -> the dashboard currently shown
+_LIVE_LOCK = threading.Lock()
+
+
+class Dashboard:
+    """Sliders, buttons, status line, live two-panel figure and error area for one Trainer."""
+
+    def __init__(self, trainer, *, steps: int | None = None, fps: float = 2.0, render: bool = True,
+                 key: str = "default", figure=None):
+        self.trainer, self.steps, self.period, self.render = trainer, steps, 1.0 / fps, render
+        self.frames, self.frame_times = 0, deque(maxlen=100)  # seconds per redraw, for benchmarks
+        self.errors_seen: list[str] = []  # every reported error, also shown in self.errors
+        self._figure, self._drawn_key, self._last_trainer_error = figure, None, None
+        self._lock, self._closed = threading.Lock(), threading.Event()
+        self._wake = threading.Event()  # set by a change or close(): draw now, not at the next tick
+        self._build_widgets()
+        self._connect()
+        _replace_live(key, self)
+        self._thread = threading.Thread(target=self._render_loop, name="dashboard-render", daemon=True)
+        self._thread.start()
+
+    # -- widgets ---------------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        """Create every widget; the layout is wide and large enough to project."""
+        # continuous_update=False: a drag is one change (one marker), sent when the mouse is released
+        self.sliders = {name: cls(value=float(getattr(self.trainer.params, name)), continuous_update=False,
+                                  layout=w.Layout(width="460px"), style={"description_width": "110px"}, **kwargs)
+                        for name, (cls, kwargs) in SLIDERS.items() if name in self.trainer.knobs}
+        self.buttons = {name: w.Button(description=label, icon=icon, button_style=style,
+                                       layout=w.Layout(width="110px"))
+                        for name, (label, icon, style) in BUTTONS.items()}
+        self.status = w.HTML(layout=w.Layout(width="100%"))
+        self.image = w.Image(format="png", layout=w.Layout(width="100%", max_width="1000px"))
+        self.errors = w.Output(layout=w.Layout(max_height="240px", overflow="auto"))
+        # The sliders keep their width; the status line wraps in what is left (never the reverse).
+        controls = w.VBox(list(self.sliders.values()), layout=w.Layout(flex="0 0 auto"))
+        side = w.VBox([w.HBox(list(self.buttons.values())), self.status],
+                      layout=w.Layout(flex="1 1 auto", min_width="0", margin="0 0 0 16px"))
+        self.widget = w.VBox([w.HBox([controls, side]), self.image, self.errors])
+        self._show_status()
+
+    def _connect(self) -> None:
+        """Bind each slider to its trait; attach the buttons; every error lands in the error area."""
+        self._links = [ReportingLink((self.trainer.params, name), (slider, "value"),
+                                      functools.partial(self.report, f"{name} slider"))
+                       for name, slider in self.sliders.items()]
+        for name, button in self.buttons.items():
+            button.on_click(self._callback(getattr(self, f"_on_{name}"), f"{name.capitalize()} button"))
+        self._param_observer = self._guard(self._on_param, "parameter change")
+        self.trainer.params.observe(self._param_observer, names=list(self.sliders))
+
+    def _repr_mimebundle_(self, **kwargs):
+        """Display as the dashboard's widget (the last expression of a cell)."""
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    # -- callbacks (kernel main thread) -------------------------------------
+
+    def _on_param(self, change) -> None:
+        """A knob changed (slider or code): draw its marker now, not up to a second later."""
+        self._wake.set()
+
+    def _on_start(self, _button=None) -> None:
+        """Start training (or resume it when paused); a running trainer is left alone."""
+        status = self.trainer.status
+        if status == Status.PAUSED:
+            self.trainer.resume()
+        elif status != Status.RUNNING:
+            self.trainer.start(steps=self.steps)
+        self._show_status()
+
+    def _on_pause(self, _button=None) -> None:
+        """Pause a running training; resume a paused one."""
+        if self.trainer.status == Status.RUNNING:
+            self.trainer.pause()
+        elif self.trainer.status == Status.PAUSED:
+            self.trainer.resume()
+        self._show_status()
+
+    def _on_stop(self, _button=None) -> None:
+        """Stop the training thread (the model and history stay consistent)."""
+        if self.trainer.status in (Status.RUNNING, Status.PAUSED):
+            self.trainer.stop()
+        self._show_status()
+
+    def _on_reset(self, _button=None) -> None:
+        """Stop, then start over: fresh model, empty history, step 0."""
+        self._on_stop()
+        self.trainer.reset()
+        self._show_status()
+
+    # public names, so a notebook cell can do what a button does
+    start, pause, stop, reset = _on_start, _on_pause, _on_stop, _on_reset
+
+    def watch(self, steps: int, timeout: float | None = None) -> None:
+        """Train `steps` more steps (starting or resuming if needed) and wait for them."""
+        t, first = self.trainer, self.trainer.step_count
+        if t.status == Status.PAUSED:
+            t.resume()
+        elif t.status != Status.RUNNING:
+            t.start(steps=steps)  # bounded: a lesson run in fast mode never leaves training behind
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while t.status == Status.RUNNING and t.step_count < first + steps:
+            if deadline is not None and time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        self._show_status()
+
+    # -- the render thread ---------------------------------------------------
+
+    def _render_loop(self) -> None:
+        """Tick on a wall-clock timer until closed; a failing tick is reported, not fatal."""
+        while not self._closed.is_set():
+            started = time.monotonic()
+            self._wake.clear()
+            self._guard(self._tick, "render thread")()
+            self._wake.wait(rest_after(time.monotonic() - started, self.period))
+
+    def _tick(self) -> None:
+        """One frame: status line, training-thread errors, and the figure if the history grew."""
+        self._show_status()
+        error = getattr(self.trainer, "error", None)
+        if error is not None and error is not self._last_trainer_error:
+            self._last_trainer_error = error
+            self.report("training thread", error)
+        if self.render:
+            self._redraw()
+
+    def _redraw(self) -> None:
+        """Redraw the figure into the Image if the history changed since the last frame (render thread only)."""
+        key = self.trainer.frame_key()
+        if key == self._drawn_key:
+            return  # nothing new: an idle dashboard costs no rendering
+        start = time.perf_counter()
+        if self._figure is None:
+            self._figure = make_figure(self.trainer.figure_spec())  # drawn in the render thread only
+            self._figure.count_in_title = False  # the status line shows the count: the title stays static
+        self._figure.update(self.trainer.snapshot(max_rows=SNAPSHOT_ROWS))
+        self.image.value = self._figure.png()
+        self._drawn_key = key
+        self.frames += 1
+        self.frame_times.append(time.perf_counter() - start)
+
+    def _show_status(self) -> None:
+        """Refresh the status line and which buttons make sense now."""
+        t = self.trainer
+        text = status_html(t.status, t.status_items(), len(self.errors_seen))
+        if text != self.status.value:  # unchanged values send no message to the browser
+            self.status.value = text
+        self._enable_buttons(t.status)
+
+    def _enable_buttons(self, status: str) -> None:
+        """Grey out the buttons that would do nothing in this state."""
+        b = self.buttons
+        active = status.active if isinstance(status, Status) else False
+        wanted = {"start": active, "pause": not active, "stop": not active, "reset": False}
+        label = "Resume" if status == Status.PAUSED else "Pause"
+        for name, disabled in wanted.items():
+            if b[name].disabled != disabled:
+                b[name].disabled = disabled
+        if b["pause"].description != label:
+            b["pause"].description, b["pause"].icon = label, "play" if status == Status.PAUSED else "pause"
+
+    # -- errors (shown in the error area, never lost) --------------------------
+
+    def _guard(self, fn, where: str):
+        return guard(fn, functools.partial(self.report, where))
+
+    def _callback(self, fn, where: str):
+        """A widget callback: guarded, and inert once this dashboard was replaced or closed."""
+        return guard(fn, functools.partial(self.report, where), active=lambda: not self._closed.is_set())
+
+    def report(self, where: str, error: BaseException) -> None:
+        """Show an error (with its traceback) in the dashboard's error area, once."""
+        report_once(self.errors, self.errors_seen, self._lock, where, error)
+
+    # -- lifetime --------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """True while the render thread is alive."""
+        return self._thread.is_alive()
+
+    def close(self, stop_trainer: bool = False, timeout: float = 5.0) -> None:
+        """Stop the render thread, detach from the trainer, close the widgets (a second call does nothing more)."""
+        already = self._closed.is_set()
+        self._closed.set()
+        self._wake.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+        if already:
+            return
+        self.trainer.params.unobserve(self._param_observer, names=list(self.sliders))
+        for link in self._links:
+            link.unlink()
+        if stop_trainer and self.trainer.status in (Status.RUNNING, Status.PAUSED):
+            self.trainer.stop()
+        close_tree(self.widget)
+
+
+def _replace_live(key: str, dashboard: Dashboard) -> None:
+    """Make dashboard the live one for key; close the previous one and stop its other trainer."""
+    with _LIVE_LOCK:
+        previous, _LIVE[key] = _LIVE.get(key), dashboard
+    if previous is not None and previous is not dashboard:
+        previous.close(stop_trainer=previous.trainer is not dashboard.trainer)
