@@ -61,10 +61,10 @@ class DQNAgent(Steerable):
 
     # -- one step of the lifecycle: `chunk` environment steps -----------------------------------
 
-    def _one_step(self) -> None:
+    def _one_step(self, p: dict) -> dict:
+        """`chunk` environment steps with this step's knobs, an evaluation if one is due; the step's record."""
         if self._t0 is None:
             self._t0 = time.perf_counter()
-        p = self._step_values()
         self.dqn.model.optimizer.learning_rate.assign(p["learning_rate"])
         for _ in range(self.chunk):
             self.dqn.step(p["alpha"], p["gamma"], p["epsilon"])
@@ -72,15 +72,9 @@ class DQNAgent(Steerable):
         if self.dqn.global_step // every > (self.dqn.global_step - self.chunk) // every:
             self._evaluate()  # after the chunk's training phase: the model a stop now saves
         finished, self.dqn.finished = self.dqn.finished, []
-        with self._params_lock:
-            self.history.record(step=self._step_count, episode=self.dqn.episode, samples=self.dqn.global_step,
-                                time=time.perf_counter() - self._t0, loss=self.dqn.last_loss,
-                                q_mean=self.dqn.last_q, alpha=p["alpha"], gamma=p["gamma"],
-                                epsilon=self.epsilon_now, learning_rate=p["learning_rate"],
-                                episode_return=float(np.mean([r for _, r in finished])) if finished else np.nan)
-            self._episode = self.dqn.episode
-            self._step_count += 1
-            self._in_step = False
+        return dict(episode=self.dqn.episode, samples=self.dqn.global_step, time=time.perf_counter() - self._t0,
+                    loss=self.dqn.last_loss, q_mean=self.dqn.last_q, epsilon=self.epsilon_now,
+                    episode_return=float(np.mean([r for _, r in finished])) if finished else np.nan)
 
     def _evaluate(self) -> None:
         returns = greedy_returns(self.dqn.online, lambda: gym.make(self.env_id), EVAL_SEEDS)

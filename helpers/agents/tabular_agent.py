@@ -81,9 +81,8 @@ class TabularAgent(Steerable):
             self._q_star = (gamma, q)
         return self._q_star[1]
 
-    def _one_step(self) -> None:
-        """One Go call: `chunk` episodes with this step's alpha, gamma, epsilon; then record."""
-        p = self._step_values()
+    def _one_step(self, p: dict) -> dict:
+        """One Go call: `chunk` episodes with this step's alpha, gamma, epsilon; the step's record."""
         returns, lengths, _ = run_episodes(self.lib, self.mdp, self.q, alpha=p["alpha"], gamma=p["gamma"],
                                            epsilon=p["epsilon"], max_steps=self.max_steps, episodes=self.chunk,
                                            state=self._state)
@@ -92,16 +91,11 @@ class TabularAgent(Steerable):
         episode = self._episode + self.chunk
         if episode // SUCCESS_EVERY > self._episode // SUCCESS_EVERY:
             self._add_success(episode)
-        with self._params_lock:
-            self.history.record(step=self._step_count, episode=episode, samples=self._env_steps + int(lengths.sum()),
-                                loss=error, q_mean=[float(self.q.max(axis=1).mean())], alpha=p["alpha"],
-                                gamma=p["gamma"], epsilon=p["epsilon"], learning_rate=math.nan,
-                                episode_return=float(returns.mean()))
-            self._episode, self._step_count = episode, self._step_count + 1
-            self._env_steps += int(lengths.sum())
-            self._q_shown = self.q.copy()
-            self._in_step = False  # with the count, so a change made now names the next step
+        self._env_steps += int(lengths.sum())
+        self._q_shown = self.q.copy()  # what the figure shows: Q as this whole step left it
         self._update_env_rate()
+        return dict(episode=episode, samples=self._env_steps, loss=error, q_mean=[float(self.q.max(axis=1).mean())],
+                    episode_return=float(returns.mean()))
 
     def _add_success(self, episode: int) -> None:
         """Greedy success rate now (Go, on a copy of Q); keeps at most KEEP_POINTS points."""

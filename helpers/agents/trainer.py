@@ -111,15 +111,13 @@ class Trainer(Steerable):
 
     # -- one step --
 
-    def _read_params(self) -> dict:
-        """This step's knobs; assign() moves a value inside the graph without retracing it."""
-        p = self._step_values()
+    def _assign(self, p: dict) -> None:
+        """This step's knobs into the graph; assign() moves a value without retracing it."""
         for name, var in (("alpha", self._alpha), ("gamma", self._gamma),
                           ("learning_rate", self.model.optimizer.learning_rate)):
             if self._assigned[name] != p[name]:
                 var.assign(p[name])
                 self._assigned[name] = p[name]
-        return p
 
     def _act(self, epsilon: float) -> np.ndarray:
         """Epsilon-greedy actions for the current states."""
@@ -128,12 +126,12 @@ class Trainer(Steerable):
         actions[explore] = self._rng.integers(self.n_actions, size=int(explore.sum()))
         return actions.astype(np.int32)
 
-    def _one_step(self) -> None:
+    def _one_step(self, p: dict) -> dict:
         """Act in batch_size environments, then one compiled step: Q, Go targets, Adam."""
         if self._t0 is None:  # the clock of the history's "time" column (continues after load())
             last = self.history.last()
             self._t0 = time.perf_counter() - (last["time"] if last else 0.0)
-        p = self._read_params()
+        self._assign(p)
         actions = self._act(p["epsilon"])
         next_obs, reward, terminated, truncated, _ = self._env.step(actions)
         # gymnasium vector envs reset a finished copy on the *next* step: that row is no transition.
@@ -143,17 +141,10 @@ class Trainer(Steerable):
         self._returns += np.where(valid, reward, 0.0)
         finished = self._returns[done]
         self._returns[done] = 0.0
-        with self._params_lock:
-            self.history.record(step=self._step_count, episode=self._episode + int(done.sum()),
-                                samples=(self._step_count + 1) * self.batch_size,
-                                time=time.perf_counter() - self._t0, loss=float(loss), q_mean=q_mean.numpy(),
-                                episode_return=finished.mean() if len(finished) else float("nan"),
-                                alpha=p["alpha"], gamma=p["gamma"], epsilon=p["epsilon"],
-                                learning_rate=p["learning_rate"])
-            self._episode += int(done.sum())
-            self._step_count += 1
-            self._in_step = False  # with the count, so a change made now names the next step
         self._obs, self._q_act, self._prev_done = next_obs, next_q.numpy(), done
+        return dict(episode=self._episode + int(done.sum()), samples=(self._step_count + 1) * self.batch_size,
+                    time=time.perf_counter() - self._t0, loss=float(loss), q_mean=q_mean.numpy(),
+                    episode_return=finished.mean() if len(finished) else float("nan"))
 
     def _compiled_step(self, obs, actions, reward, next_obs, terminated, valid):
         """Call the tf.function with tensors; an error raised in Go comes out as itself, not as a TF error."""

@@ -1,14 +1,16 @@
 """What every agent that can be steered live shares: knobs, a lifecycle, a history.
 
-A subclass implements ``_one_step()`` (one training step, which starts with
-``p = self._step_values()`` and ends by recording under ``self._params_lock``),
-``_rebuild()`` (back to step 0) and ``config()``; it gets start/pause/resume/
-stop/reset/train, the status, knob changes recorded at the step they take
-effect, and samples per second.
+A subclass implements ``_one_step(params)`` (one training step with this
+step's knob values; it returns the step's record: history.record's fields and
+the episode count), ``_rebuild()`` (back to step 0) and ``config()``; it gets
+start/pause/resume/stop/reset/train, the status, each step recorded and
+counted, knob changes recorded at the step they take effect, and samples per
+second.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import weakref
@@ -106,17 +108,25 @@ class Steerable:
             self._values[name] = new
             self.history.add_change(self._step_count + (1 if self._in_step else 0), name, old, new)
 
-    def _step_values(self) -> dict:
-        """This step's knob values (under the lock, so change records name the right step)."""
-        with self._params_lock:
-            self._in_step = True
-            return dict(self._values)
+    def _one_step(self, params: dict) -> dict:
+        """One training step with these knob values; its record (history.record's fields, episode included)."""
+        raise NotImplementedError
 
     def _guarded_step(self) -> None:
+        """Take the knobs, run the subclass's step, record it and count it (one locked move)."""
+        with self._params_lock:  # under the lock, so change records name the right step
+            self._in_step = True
+            params = dict(self._values)
         try:
-            self._one_step()
-        finally:
+            record = self._one_step(params)
+            knobs = {name: params[name] if name in self.knobs else math.nan for name in NAMES}
             with self._params_lock:
+                self.history.record(step=self._step_count, **{**knobs, **record})
+                self._episode = record["episode"]
+                self._step_count += 1
+                self._in_step = False  # with the count, so a change made now names the next step
+        finally:
+            with self._params_lock:  # a failed step too
                 self._in_step = False
         self._update_rate()
 
