@@ -18,13 +18,13 @@ from helpers.runs import runstore
 from helpers.runs.lifecycle import Status
 
 ROOT = Path(__file__).resolve().parent.parent
-SMALL = dict(learning_starts=256, train_freq=128, gradient_steps=32, target_sync=128, eps_decay=2_000)
+SMALL = dict(learning_starts=256, train_freq=128, gradient_steps=32, target_sync=128, epsilon_decay=2_000)
 
 
 def run(lib, steps, alpha=1.0, gamma=0.99, seed=0, **changes):
     dqn = DQN(gym.make("CartPole-v1"), lib, Settings(alpha=alpha, gamma=gamma, **{**SMALL, **changes}), seed=seed)
     for _ in range(steps):
-        dqn.step(alpha, gamma, dqn.settings.eps_end)
+        dqn.step(alpha, gamma, dqn.settings.epsilon)
     return dqn
 
 
@@ -109,11 +109,12 @@ def test_agent_lifecycle_records_changes_in_environment_steps(lib, tmp_path):
 def test_headless_dqn_writes_summary(tmp_path):
     out = tmp_path / "dqn"
     proc = subprocess.run([sys.executable, "-m", "helpers.tooling.demo", "--agent", "dqn", "--seed", "1",
-                           "--max-steps", "2600", "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600, env=dict(os.environ, QKIT_FAST="1"))
+                           "--max-steps", "2600", "--epsilon", "0.3", "--out", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600, env=dict(os.environ, QKIT_FAST="1"))
     assert proc.returncode == 0, proc.stderr[-2000:]
     summary = json.loads((out / "summary.json").read_text())
     for key in ("solved", "solve_step", "solve_seconds", "greedy_mean", "greedy_std", "episodes", "seed"):
         assert key in summary
     assert summary["seed"] == 1 and len(summary["evals"]) == 1
     assert "a random policy" in proc.stdout and (out / "figure.png").exists()
+    assert runstore.load_run(out, load_model).config["epsilon"] == 0.3, "--epsilon is the DQN's ε slider"

@@ -86,7 +86,7 @@ def test_step1_states_the_dqn_settings():
     # environment steps ... 128 gradient steps, each on 64 transitions", "every 2,560 environment steps
     # ... 10 episodes on 10 fixed seeds ... reaches **475**".
     s = Settings()  # what DQNAgent.create(seed=SEED) uses
-    assert (s.eps_start, s.eps_end, s.eps_decay, s.buffer_size) == (1.0, 0.04, 8_000, 100_000)
+    assert (s.epsilon_start, s.epsilon, s.epsilon_decay, s.buffer_size) == (1.0, 0.04, 8_000, 100_000)
     assert (s.train_freq, s.gradient_steps, s.batch_size, s.target_sync) == (256, 128, 64, 256)
     assert (s.eval_every, s.solved_at, s.alpha, s.gamma) == (2_560, 475, 1.0, 0.99)
     assert s.replay and s.target_network and not s.double_dqn

@@ -58,9 +58,9 @@ class Settings:
     gradient_steps: int = _h("gradient steps per training phase", 128)
     target_network: bool = _h("bootstrap from a frozen copy Q̄ (False: from the online network)", True)
     target_sync: int = _h("environment steps between two copies online -> Q̄", 256)
-    eps_start: float = _h("exploration at the start", 1.0)
-    eps_end: float = _h("exploration after the decay (the ε slider)", 0.04)
-    eps_decay: int = _h("environment steps of linear decay from eps_start to eps_end", 8_000)
+    epsilon_start: float = _h("exploration at the start of the decay", 1.0)
+    epsilon: float = _h("exploration after the decay (the ε slider)", 0.04)
+    epsilon_decay: int = _h("environment steps of linear decay from epsilon_start to epsilon", 8_000)
     eval_every: int = _h("environment steps between two greedy evaluations (10 training phases)", 2_560)
     solved_at: float = _h("solved when the greedy mean over EVAL_SEEDS reaches this", 475.0)
 
@@ -68,9 +68,10 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
 
-def epsilon_at(s: Settings, step: int) -> float:
-    """Linear decay from eps_start to eps_end over eps_decay steps, then eps_end."""
-    return s.eps_end + (s.eps_start - s.eps_end) * max(0.0, 1.0 - step / max(s.eps_decay, 1))
+def epsilon_at(s: Settings, step: int, epsilon: float | None = None) -> float:
+    """Linear decay from epsilon_start to epsilon (the slider's, if given) over epsilon_decay steps, then epsilon."""
+    end = s.epsilon if epsilon is None else epsilon
+    return end + (s.epsilon_start - end) * max(0.0, 1.0 - step / max(s.epsilon_decay, 1))
 
 
 def forward(weights: list, x: np.ndarray) -> np.ndarray:
@@ -126,12 +127,11 @@ class DQN:
         self.episode_return, self.last_loss, self.last_q = 0.0, float("nan"), np.zeros(self.n_actions)
         self.finished: list[tuple[int, float]] = []  # (step, return) of episodes that ended since the last read
 
-    def step(self, alpha: float, gamma: float, eps_end: float) -> None:
+    def step(self, alpha: float, gamma: float, epsilon: float) -> None:
         """One environment step; then, if due, a training phase and a target sync."""
         s = self.settings
         # 1. act: epsilon-greedy with a NumPy forward pass (no TensorFlow call per step)
-        epsilon = epsilon_at(s.replace(eps_end=eps_end), self.global_step)
-        if self.rng.random() < epsilon:
+        if self.rng.random() < epsilon_at(s, self.global_step, epsilon):
             action = int(self.rng.integers(self.n_actions))
         else:
             action = int(np.argmax(forward(self.online, self.obs[None])[0]))

@@ -24,7 +24,7 @@ import numpy as np
 from helpers.agents.dqn import DQN, EVAL_SEEDS, Settings, epsilon_at, forward, greedy_returns
 from helpers.agents.envs import action_names
 from helpers.bridge import golib
-from helpers.core.knobs import Hyperparams, check_size
+from helpers.core.knobs import NAMES, Hyperparams, check_size
 from helpers.runs import runstore
 from helpers.runs.history import History
 from helpers.runs.steerable import Steerable
@@ -42,15 +42,14 @@ class DQNAgent(Steerable):
         self.seed, self.chunk = check_size("seed", seed), check_size("steps", chunk)
         self.samples_per_step = self.chunk
         self.history = History(n_actions=2)
-        params = params or Hyperparams(alpha=settings.alpha, gamma=settings.gamma, epsilon=settings.eps_end,
-                                       learning_rate=settings.learning_rate)
+        params = params or Hyperparams(**{name: getattr(settings, name) for name in NAMES})  # the sliders start there
         super().__init__(params)
         self._rebuild()
 
     @classmethod
-    def create(cls, *, alpha: float = 1.0, gamma: float = 0.99, seed: int = 0, lib=None, **settings) -> DQNAgent:
-        """A DQN on CartPole-v1 with the default Settings, changed by keyword (e.g. replay=False)."""
-        return cls(Settings(alpha=alpha, gamma=gamma, **settings), lib=lib, seed=seed)
+    def create(cls, *, seed: int = 0, lib=None, **settings) -> DQNAgent:
+        """A DQN on CartPole-v1 with the default Settings, changed by keyword (e.g. epsilon=0.1, replay=False)."""
+        return cls(Settings(**settings), lib=lib, seed=seed)
 
     def _rebuild(self) -> None:
         self.dqn = DQN(gym.make(self.env_id), self.lib, self.settings, seed=self.seed)
@@ -85,7 +84,7 @@ class DQNAgent(Steerable):
 
     @property
     def epsilon_now(self) -> float:
-        return epsilon_at(self.settings.replace(eps_end=self._values["epsilon"]), self.dqn.global_step)
+        return epsilon_at(self.settings, self.dqn.global_step, self._values["epsilon"])
 
     def config(self) -> dict:
         """What a saved run records besides the model and the history."""

@@ -24,7 +24,7 @@ from helpers.agents.envs import RANDOM, action_names, make_env
 from helpers.agents.qnet import build_q_network, load_model, tf
 from helpers.agents.train_step import make_train_step
 from helpers.bridge import golib
-from helpers.core.knobs import NAMES, Hyperparams, check_size
+from helpers.core.knobs import NAMES, SPECS, Hyperparams, check_size
 from helpers.runs import runstore
 from helpers.runs.history import History
 from helpers.runs.steerable import Steerable, running_agents
@@ -61,9 +61,10 @@ class Trainer(Steerable):
         self._reset_env()
 
     @classmethod
-    def create(cls, env: str = "CartPole-v1", alpha: float = 0.5, gamma: float = 0.9, epsilon: float = 0.1,
-               learning_rate: float = 1e-3, batch_size: int = 32, seed: int | None = 0, lib=None,
-               hidden: int = 32) -> Trainer:
+    def create(cls, env: str = "CartPole-v1", alpha: float = SPECS["alpha"].default,
+               gamma: float = SPECS["gamma"].default, epsilon: float = SPECS["epsilon"].default,
+               learning_rate: float = SPECS["learning_rate"].default, batch_size: int = 32, seed: int | None = 0,
+               lib=None, hidden: int = 32) -> Trainer:
         """The usual parts: batch_size copies of env, the article's network (seeded), the kit's Go library."""
         params = Hyperparams(alpha=alpha, gamma=gamma, epsilon=epsilon, learning_rate=learning_rate)
         envs = make_env(env, check_size("batch_size", batch_size))

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import time
 
+from helpers.agents.dqn import Settings
 from helpers.agents.dqn_agent import DQNAgent
-from helpers.core.knobs import check, check_size
+from helpers.core.knobs import NAMES, check, check_size
 from helpers.sweeps.trials import worker_lib
 
 # -- the DQN's trial ---------------------------------------------------------------------------------------------
 
-# CartPole with the lesson's defaults; a sweep usually shortens the budget (fixed={"max_steps": ...}).
-DQN = dict(alpha=1.0, gamma=0.99, epsilon=0.04, learning_rate=2.3e-3, max_steps=50_000)
+# CartPole with the DQN's Settings; a sweep usually shortens the budget (fixed={"max_steps": ...}).
+DQN = {**{name: getattr(Settings(), name) for name in NAMES}, "max_steps": 50_000}
 
 
 def dqn_trial(params: dict, seed: int, **fixed) -> dict:
@@ -20,9 +21,7 @@ def dqn_trial(params: dict, seed: int, **fixed) -> dict:
     if unknown:
         raise ValueError(f"the dqn trial has no setting {sorted(unknown)}; it takes {', '.join(DQN)}")
     s = {**DQN, **fixed, **params}
-    agent = DQNAgent.create(seed=seed, lib=worker_lib(), alpha=check("alpha", s["alpha"]),
-                            gamma=check("gamma", s["gamma"]), eps_end=check("epsilon", s["epsilon"]),
-                            learning_rate=check("learning_rate", s["learning_rate"]))
+    agent = DQNAgent.create(seed=seed, lib=worker_lib(), **{name: check(name, s[name]) for name in NAMES})
     budget, start = check_size("steps", s["max_steps"]), time.perf_counter()
     while agent.solved_step is None and agent.dqn.global_step < budget:
         agent.train(1)

@@ -25,9 +25,8 @@ def run_dqn(args, out, cli) -> int:
 
     if args.env != "CartPole-v1":
         cli.error("--agent dqn trains on CartPole-v1 only (its solve criterion is CartPole's 475)")
-    knobs = {k: getattr(args, k) for k in ("alpha", "gamma", "learning_rate") if getattr(args, k) is not None}
-    if args.epsilon is not None:
-        knobs["eps_end"] = args.epsilon
+    knobs = {k: getattr(args, k) for k in ("alpha", "gamma", "epsilon", "learning_rate")
+             if getattr(args, k) is not None}
     agent = DQNAgent.create(seed=args.seed, **knobs)
     chunks, start = -(-args.max_steps // agent.chunk), time.perf_counter()
     bar = tqdm(total=chunks * agent.chunk, desc="DQN on CartPole-v1", unit="step")
