@@ -56,7 +56,8 @@ def run(tmp_path):
     record(history, 120)
     history.add_change(40, "alpha", 0.5, 0.25)
     config = settings(history)
-    return save_run(tmp_path / "run", model=model, history=history, config=config), model, history, config
+    folder = save_run(tmp_path / "run", kind="Trainer", model=model, history=history, config=config)
+    return folder, model, history, config
 
 
 def current(folder: Path) -> Path:
@@ -79,12 +80,12 @@ def test_a_new_save_replaces_the_old_and_cleans_leftovers(run):
     first = current(folder)
     (folder / "save-000099-deadbeef").mkdir()  # a save killed half-way, and its pointer's temp file
     (folder / "save-000099-deadbeef" / "model.keras").write_bytes(b"PK half")
-    (folder / "CURRENT.tmp-12345").write_text("save-000099-deadbeef\n")
+    (folder / ".CURRENT.tmp-12345").write_text("save-000099-deadbeef\n")
     assert load_run(folder, load_model).path == first, "leftovers are never read"
     record(history, 150)
     nudge(model)
-    save_run(folder, model=model, history=history, config=settings(history))
-    assert sorted(p.name for p in folder.iterdir()) == ["CURRENT", current(folder).name]
+    save_run(folder, kind="Trainer", model=model, history=history, config=settings(history))
+    assert sorted(p.name for p in folder.iterdir()) == ["CURRENT", "qkit-run.json", current(folder).name]
     assert current(folder).name.startswith("save-000100-")
     loaded = load_run(folder, load_model)
     assert len(loaded.history) == 150 and int(loaded.model.optimizer.iterations.numpy()) == 4
@@ -97,13 +98,13 @@ def test_save_run_refuses_parts_that_do_not_belong_together(tmp_path):
              ({"env": "random"}, "lack")]
     for config, what in cases:
         with pytest.raises(ValueError, match=what):
-            save_run(tmp_path / "bad", model=model, history=history, config=config)
+            save_run(tmp_path / "bad", kind="Trainer", model=model, history=history, config=config)
     assert not (tmp_path / "bad").exists(), "nothing is written"
     with pytest.raises(ValueError, match="3 actions but the model 2 outputs"):
         three = History(n_actions=3)
         three.record(step=0, episode=0, loss=0, q_mean=[0, 0, 0], alpha=0.5, gamma=0.9, epsilon=0.1,
                      learning_rate=1e-3)
-        save_run(tmp_path / "bad", model=model, history=three, config=settings(three))
+        save_run(tmp_path / "bad", kind="Trainer", model=model, history=three, config=settings(three))
 
 
 def test_export_csv_for_lessons(run, tmp_path):
@@ -123,6 +124,53 @@ def test_a_folder_saved_by_the_older_kit_still_loads(run, tmp_path):
     (old / "trainer.json").write_text(json.dumps(config))
     loaded = load_run(old, load_model)
     assert loaded.path == old and loaded.config == config and equal(loaded.history.full(), history.full())
+
+
+# -- the folder is the kit's alone ---------------------------------------------------------
+
+
+def test_saving_never_deletes_the_users_files(run, tmp_path, monkeypatch):
+    _, model, history, config = run
+    mine = tmp_path / "mine"
+    (mine / "save-the-date").mkdir(parents=True)
+    (mine / "save-the-date" / "photo.jpg").write_text("precious")
+    with pytest.raises(ValueError, match="mine: it is not empty and is not a run folder of the kit"):
+        save_run(mine, kind="Trainer", model=model, history=history, config=config)
+    assert sorted(p.name for p in mine.rglob("*")) == ["photo.jpg", "save-the-date"], "nothing written or deleted"
+    monkeypatch.chdir(mine)
+    with pytest.raises(ValueError, match="needs a folder name"):
+        save_run("", kind="Trainer", model=model, history=history, config=config)
+    assert sorted(p.name for p in mine.iterdir()) == ["save-the-date"]
+
+
+def test_a_run_folder_is_marked_and_only_the_kits_saves_are_deleted(run):
+    folder, model, history, _ = run
+    marker = json.loads((folder / "qkit-run.json").read_text())
+    assert (marker["format"], marker["kind"]) == (2, "Trainer")
+    old = current(folder)
+    (old / "notes.txt").write_text("mine")  # the user's file inside an old save: that save is kept
+    stray = folder / "save-000050-cafebabe"
+    stray.mkdir()
+    (stray / "photo.jpg").write_text("precious")
+    (folder / "save-000051-beefcafe").mkdir()  # the kit's name, an empty folder (a kill right after mkdir): removed
+    (folder / "save-later").mkdir()
+    save_run(folder, kind="Trainer", model=model, history=history, config=settings(history))
+    left = sorted(p.name for p in folder.iterdir())
+    assert left == sorted(["CURRENT", "qkit-run.json", current(folder).name, old.name, stray.name, "save-later"])
+    assert (stray / "photo.jpg").read_text() == "precious" and (old / "notes.txt").read_text() == "mine"
+    with pytest.raises(ValueError, match="not saving a DQNAgent into .*: it holds a Trainer run"):
+        save_run(folder, kind="DQNAgent", model=model, history=history, config=settings(history))
+
+
+def test_the_demo_refuses_a_folder_of_the_users_before_training(tmp_path, capsys):
+    from helpers.tooling import demo
+
+    (tmp_path / "x" / "save-the-date").mkdir(parents=True)
+    (tmp_path / "x" / "save-the-date" / "photo.jpg").write_text("precious")
+    with pytest.raises(SystemExit) as exit_:
+        demo.main(["--steps", "5", "--out", str(tmp_path / "x")])
+    assert exit_.value.code == 2 and "is not a run folder of the kit" in capsys.readouterr().err
+    assert (tmp_path / "x" / "save-the-date" / "photo.jpg").read_text() == "precious"
 
 
 # -- damaged runs: each names the file ------------------------------------------------------
@@ -245,7 +293,7 @@ def save_forever(folder: str, steps: int, log: str) -> None:
         record(history, len(history) + 37)
         nudge(model)
         os.write(fd, f"saving {len(history)}\n".encode())
-        save_run(folder, model=model, history=history, config=settings(history, saves=saves))
+        save_run(folder, kind="Trainer", model=model, history=history, config=settings(history, saves=saves))
         os.write(fd, f"saved {len(history)}\n".encode())
 
 

@@ -98,7 +98,8 @@ class DQNAgent(Steerable):
         with self._runner.between_steps():
             with self._params_lock:
                 config = self.config()
-            return runstore.save_run(path, model=self.dqn.model, history=self.history, config=config)
+            return runstore.save_run(path, kind="DQNAgent", model=self.dqn.model, history=self.history,
+                                     config=config)
 
     # -- what the dashboard shows ----------------------------------------------------------------
 

@@ -177,7 +177,7 @@ class Trainer(Steerable):
         with self._runner.between_steps():  # a consistent picture whatever other threads do
             with self._params_lock:
                 config = self.config()
-            return runstore.save_run(path, model=self.model, history=self.history, config=config)
+            return runstore.save_run(path, kind="Trainer", model=self.model, history=self.history, config=config)
 
     @classmethod
     def load(cls, path, lib=None) -> Trainer:

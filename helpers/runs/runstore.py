@@ -1,12 +1,13 @@
 """Saved runs that survive a kill at any moment: complete saves only, switched by one rename.
 
-    >>> save_run("runs/cartpole", model=model, history=history, config=config)   # doctest: +SKIP
+    >>> save_run("runs/cartpole", kind="Trainer", model=model, history=history, config=config)   # doctest: +SKIP
     >>> run = load_run("runs/cartpole", qnet.load_model)                           # doctest: +SKIP
     >>> run.model, run.history, run.config, run.path                               # doctest: +SKIP
 
 A run folder looks like this:
 
     runs/cartpole/
+        qkit-run.json            the marker: a kit run folder, its format and agent kind (runfolder.py)
         CURRENT                  one line: the name of the complete save to load
         save-000007-3fa9c2d1/    written in full (and fsynced) before CURRENT names it
             model.keras          the Keras model, optimizer state included
@@ -14,8 +15,10 @@ A run folder looks like this:
             config.json          {"format", "config": the caller's settings, "checks": sizes and counts}
 
 save_run writes a new save folder, then replaces CURRENT atomically, then deletes
-the older folders. A kill before the replace leaves CURRENT naming the previous
-save; after it, the new one. Folders that CURRENT does not name are never read.
+the older save folders (only those holding nothing but the kit's files). A folder
+that is not empty and has no marker is the user's: save_run refuses it. A kill
+before the replace leaves CURRENT naming the previous save; after it, the new one.
+Folders that CURRENT does not name are never read.
 load_run checks that the files are complete and belong together; anything wrong
 raises DamagedRunError naming the file. One process saves into a folder at a time.
 """
@@ -32,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.core.durable import DamagedRunError, fsync_path, write_text_durably
+from helpers.runs import runfolder
 from helpers.runs.history import History
 
 __all__ = ["DamagedRunError", "Run", "export_csv", "load_run", "save_run"]
@@ -55,16 +59,16 @@ class Run:
     path: Path
 
 
-def save_run(folder, *, model, history: History, config: dict) -> Path:
-    """Save model, history and config as a new complete save in folder; return the folder."""
-    folder, config = Path(folder), dict(config)
+def save_run(folder, *, kind: str, model, history: History, config: dict) -> Path:
+    """Save model, history and config of a `kind` agent as a new complete save in folder; return the folder."""
+    folder, config = runfolder.check_folder_name(folder), dict(config)
     checks = _checks(model, history)
     problems = _mismatches(config, checks, checks, history)
     if problems:
         raise ValueError(f"not saving into {folder}: {'; '.join(problems)}. Pause training before saving, "
                          "and pass the model, history and settings of the same run.")
-    folder.mkdir(parents=True, exist_ok=True)
-    save = folder / f"save-{_next_number(folder):06d}-{secrets.token_hex(4)}"
+    runfolder.claim(folder, kind)  # refuses a folder that holds anything but the kit's runs
+    save = folder / f"save-{runfolder.next_number(folder):06d}-{secrets.token_hex(4)}"
     save.mkdir()
     model.save(save / MODEL)
     fsync_path(save / MODEL)
@@ -76,7 +80,7 @@ def save_run(folder, *, model, history: History, config: dict) -> Path:
     write_text_durably(save / CONFIG, text + "\n")
     fsync_path(save)
     write_text_durably(folder / CURRENT, save.name + "\n")  # the moment the new save becomes the run
-    _remove_all_but(folder, save.name)
+    runfolder.remove_all_but(folder, save.name)
     return folder
 
 
@@ -108,21 +112,6 @@ def _mismatches(config: dict, checks: dict, found: dict, history: History) -> li
         problems.append(f"the history has {rows} steps (last {last}) but the settings say "
                         f"step_count={config['step_count']} and {checks['history_rows']} were saved")
     return problems
-
-
-def _next_number(folder: Path) -> int:
-    """One more than the highest save-<n>-* folder number in folder."""
-    numbers = [int(m.group(1)) for p in folder.iterdir() if (m := re.fullmatch(r"save-(\d+)-\w+", p.name))]
-    return max(numbers, default=0) + 1
-
-
-def _remove_all_but(folder: Path, keep: str) -> None:
-    """Delete older saves, partial saves left by a kill, and stray temp files."""
-    for p in folder.iterdir():
-        if p.name.startswith("save-") and p.name != keep and p.is_dir():
-            shutil.rmtree(p, ignore_errors=True)
-        elif p.name.startswith(f"{CURRENT}.tmp-"):
-            p.unlink(missing_ok=True)
 
 
 def _plain(value):

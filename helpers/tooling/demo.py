@@ -21,6 +21,7 @@ from pathlib import Path
 
 from helpers import fast_mode
 from helpers.core.knobs import SPECS, check, check_size
+from helpers.runs import runfolder
 
 DEFAULT_STEPS = 2000
 FAST_STEPS = 200
@@ -116,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     args = cli.parse_args(argv)
     try:
         out = _out(args.out)
-    except argparse.ArgumentTypeError as e:
+        runfolder.check_claim(out, "DQNAgent" if args.agent == "dqn" else "Trainer")
+    except (argparse.ArgumentTypeError, ValueError) as e:
         cli.error(f"argument --out: {e}")
     from helpers.bridge import golib
 
