@@ -2,10 +2,13 @@
 statement lesson 06 makes about its heatmap, checked on the lesson's own sweep (same size, same seeds)."""
 
 import json
+import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -138,6 +141,61 @@ def test_ctrl_c_stops_the_workers_and_keeps_finished_trials(tmp_path):
     assert 0 < len(saved["columns"]["trial"]) < 36 and saved["meta"]["complete"] is False
     children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
     assert not children, "the workers must be gone"
+
+
+DEAD_WORKER = """
+import json, sys, time
+from helpers.sweeps.sweep import sweep
+from sweep_victims import dying_trial
+if __name__ == "__main__":
+    start = time.monotonic()
+    df = sweep(dying_trial, {"alpha": [0.1, 0.2]}, range(3), workers=2, progress=False,
+               fixed={"folder": sys.argv[1], "victim": 1, "deaths": int(sys.argv[2])})
+    print(json.dumps({"seconds": time.monotonic() - start, "trials": df.trial.tolist(), "pids": df.pid.tolist(),
+                      "complete": df.attrs["complete"], "lost": df.attrs["lost"]}))
+"""
+
+
+@pytest.mark.parametrize("deaths", [1, 2])
+def test_a_killed_worker_is_noticed_retried_once_and_reported(tmp_path, deaths):
+    """Seed 1 SIGKILLs its worker mid-trial (at both alphas): once -> rerun in a fresh worker; twice -> lost."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(KIT_ROOT), str(Path(__file__).parent)])}
+    try:
+        done = subprocess.run([sys.executable, "-c", DEAD_WORKER, str(tmp_path), str(deaths)], cwd=KIT_ROOT,
+                              env=env, capture_output=True, text=True, timeout=90)
+    except subprocess.TimeoutExpired as e:
+        pytest.fail(f"the sweep hung after a worker was killed:\n{e.stdout}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.splitlines()[-1])
+    print(f"{deaths} death(s) per victim: the sweep returned in {out['seconds']:.1f} s")
+    assert out["seconds"] < 30
+    for index, alpha in ((1, 0.1), (4, 0.2)):  # the victims, named by parameters and seed
+        assert f"Trial {index} ({{'alpha': {alpha}}}, seed 1) was lost: its worker died (SIGKILL" in done.stdout
+    if deaths == 1:
+        assert out["trials"] == [0, 1, 2, 3, 4, 5] and out["complete"] and out["lost"] == []
+        assert len(set(out["pids"])) >= 3, "the retries ran in fresh workers"
+    else:
+        assert out["trials"] == [0, 2, 3, 5] and out["complete"] is False
+        assert out["lost"] == [{"trial": 1, "alpha": 0.1, "seed": 1}, {"trial": 4, "alpha": 0.2, "seed": 1}]
+        assert "was lost again: its worker died (SIGKILL: out of memory?)" in done.stdout
+    assert len(list((tmp_path / "alpha0.1-seed1").iterdir())) == min(deaths + 1, 2), "one retry, no more"
+
+
+@pytest.mark.parametrize("workers, backend, message", [
+    (0, "local", "workers=0 starts no process: use backend='serial'"),
+    (-2, "local", "workers must be a whole number of processes from 1 to"),
+    (1.5, "local", "got 1.5"),
+    (True, "local", "got True"),
+    ("2", "ray", "got '2'"),
+    (10_000, "local", "got 10000"),
+])
+def test_bad_worker_counts_get_clear_errors(workers, backend, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        S.sweep("tabular", SMALL, [0], workers=workers, backend=backend, progress=False)
+
+
+def test_workers_default_to_the_cores():
+    assert S.check_workers(None, "local") == S.cores() and S.check_workers(3, "local") == 3
 
 
 # --- the heatmap -------------------------------------------------------------------------------------------------

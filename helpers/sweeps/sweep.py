@@ -6,7 +6,8 @@
 A trial is a top-level function (params: dict, seed: int, **fixed) -> flat dict of numbers, registered
 by name in TRIALS (spawn workers and Ray import it by name, so it cannot live in a notebook cell).
 The parent builds the Go library once; each worker only loads it (never fork a process that loaded
-one: golang/go#15538). Ctrl+C stops the workers and keeps the trials already finished.
+one: golang/go#15538). Ctrl+C stops the workers and keeps the trials already finished; a trial whose worker
+dies (SIGKILL, out of memory) is named, run once more, and left out (df.attrs["lost"]) if it dies again.
 """
 
 from __future__ import annotations
@@ -14,19 +15,19 @@ from __future__ import annotations
 import importlib
 import itertools
 import json
-import multiprocessing as mp
+import numbers
 import os
-import signal
 import time
 from pathlib import Path
 
 from helpers.bridge import golib
 from helpers.core.durable import DamagedRunError, write_text_durably
 from helpers.core.knobs import SIZES, SPECS, check, check_size
+from helpers.sweeps.pool import run_local
 from helpers.sweeps.ray_backend import run_ray
-from helpers.sweeps.trials import LIB_ENV, ONE_THREAD, run_one
 
 FILE, FORMAT, SAVE_EVERY_S = "sweep.json", 1, 2.0
+MAX_WORKERS_PER_CORE = 4  # more only wait for a core, and each worker holds its own copy of the libraries
 
 # name -> trial function, or "module:function" imported on first use (in the worker, not here).
 TRIALS: dict = {"tabular": "helpers.sweeps.trials:tabular_trial",
@@ -90,27 +91,24 @@ def plan(grid: dict, seeds: list[int]) -> list[tuple[dict, int]]:
 # -- running ------------------------------------------------------------------------------------------------------
 
 
-def _init_worker(lib_path: str) -> None:
-    """In each spawn worker: Ctrl+C is the parent's to handle, one TF thread, the parent's library build."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.environ.update({**ONE_THREAD, LIB_ENV: lib_path})
+def cores() -> int:
+    """The cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def run_local(fn, trials, fixed, workers, lib_path, on_result) -> None:
-    """Each trial in a spawn pool of `workers` processes (in this process if workers == 0)."""
-    jobs = [(i, fn, params, seed, fixed) for i, (params, seed) in enumerate(trials)]
-    if workers == 0:
-        for job in jobs:
-            on_result(*run_one(job))
-        return
-    pool = mp.get_context("spawn").Pool(workers, initializer=_init_worker, initargs=(str(lib_path),))
-    try:
-        for result in pool.imap_unordered(run_one, jobs, chunksize=1):
-            on_result(*result)
-        pool.close()
-    finally:
-        pool.terminate()  # on Ctrl+C or a failed trial: stop the workers now
-        pool.join()
+def check_workers(workers, backend: str) -> int:
+    """The number of worker processes: one per core by default; asked for, 1 to MAX_WORKERS_PER_CORE per core."""
+    n, high = cores(), MAX_WORKERS_PER_CORE * cores()
+    if workers is None:
+        return n
+    if backend == "local" and workers == 0 and not isinstance(workers, bool):
+        raise ValueError("workers=0 starts no process: use backend='serial' to run the trials in this process, "
+                         f"or workers=None for one per core ({n})")
+    if isinstance(workers, bool) or not isinstance(workers, numbers.Integral) or not 1 <= workers <= high:
+        raise ValueError(f"workers must be a whole number of processes from 1 to {high} ({MAX_WORKERS_PER_CORE} per "
+                         f"core: each is a process with its own memory), or None for one per core ({n}); "
+                         f"got {workers!r}")
+    return int(workers)
 
 
 def sweep(trial, grid: dict, seeds=range(4), *, fixed: dict | None = None, backend: str = "local",
@@ -126,11 +124,11 @@ def sweep(trial, grid: dict, seeds=range(4), *, fixed: dict | None = None, backe
         raise ValueError(f"{clash} are both swept (grid) and fixed: keep each setting in one place")
     if backend not in ("local", "serial", "ray"):
         raise ValueError(f"backend must be 'local' (a process pool), 'serial' (this process) or 'ray'; got {backend!r}")
-    trials, rows = plan(grid, seeds), {}
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    workers = 0 if backend == "serial" else min(workers or cores, len(trials))
+    trials, rows, lost = plan(grid, seeds), {}, []
+    workers = 0 if backend == "serial" else min(check_workers(workers, backend), len(trials))
     meta = {"trial": trial if isinstance(trial, str) else f"{fn.__module__}:{fn.__name__}", "grid": grid,
-            "seeds": seeds, "fixed": fixed, "backend": backend, "workers": workers, "n_planned": len(trials)}
+            "seeds": seeds, "fixed": fixed, "backend": backend, "workers": workers, "n_planned": len(trials),
+            "lost": lost}
     lib_path = golib.build(quiet=True)  # once, here; workers only load it
     bar, last_save = tqdm(total=len(trials), desc=f"sweep ({backend})", disable=not progress), [time.monotonic()]
 
@@ -151,11 +149,20 @@ def sweep(trial, grid: dict, seeds=range(4), *, fixed: dict | None = None, backe
             save_sweep(table(False), save_to)
             last_save[0] = time.monotonic()
 
+    def on_lost(index: int, why: str, retried: bool) -> None:
+        params, seed = trials[index]
+        if retried:
+            print(f"Trial {index} ({params}, seed {seed}) was lost: its worker died ({why}). Running it once more.")
+            return
+        lost.append({"trial": index, **params, "seed": seed})
+        print(f"Trial {index} ({params}, seed {seed}) was lost again: its worker died ({why}); the sweep goes on "
+              "without it (df.attrs['lost']). Fewer workers, or a smaller trial, need less memory.")
+
     try:
         if backend == "ray":
             run_ray(fn, trials, grid, seeds, fixed, lib_path, address, workers, on_result)
         else:
-            run_local(fn, trials, fixed, workers, lib_path, on_result)
+            run_local(fn, trials, fixed, workers, lib_path, on_result, on_lost)
     except KeyboardInterrupt:
         print(f"Interrupted: workers stopped; kept the {len(rows)} of {len(trials)} finished trials"
               f"{' (saved in ' + str(save_to) + ')' if save_to else ''}.")
