@@ -15,8 +15,22 @@ Adam cancels a constant scale.
 
 Where the time goes (design notes, section 4): a Python -> TensorFlow call
 costs ~0.5 ms, a NumPy forward pass of this small network ~10 us. So acting,
-evaluation and Q̄ are NumPy forward passes on copied weights, the targets are
-one Go call per batch, and each gradient step is one compiled TF call.
+evaluation and Q̄ are NumPy forward passes on copied weights, and a training
+phase takes one of two paths (the same algorithm, the same weights bit for bit:
+tests/test_dqn_phase.py):
+
+- fused (the default, with a target network; plain and Double DQN): Q̄ is
+  frozen for the whole phase, so all of its gradient_steps x batch_size
+  transitions are sampled at once, Q̄ is computed on them, Go computes every
+  target in ONE call, and ONE compiled TensorFlow call runs all the Adam steps
+  (a loop in the graph, dqn_graph.py); the weights are read back once. Double
+  DQN's a' needs the online network as it is at each step: Go computes the
+  target for every possible a', and the compiled loop lets the online network
+  pick one at each step.
+- per step (target_network=False, whose targets read the online network after
+  every step, or DQN(..., fused=False)): per batch, Q̄ in NumPy, the targets in
+  one Go call and one compiled Adam step. replay=False takes the fused path when
+  the target network is on (its batches are the latest transitions, repeated).
 """
 
 from __future__ import annotations
@@ -27,6 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from helpers.agents.dqn_graph import build_network
 from helpers.agents.qnet import keras, tf
 from helpers.agents.replay import ReplayBuffer
 
@@ -81,44 +96,22 @@ def forward(weights: list, x: np.ndarray) -> np.ndarray:
     return x @ weights[-2] + weights[-1]
 
 
-def build_network(s: Settings, obs_dim: int = 4, n_actions: int = 2, seed: int = 0):
-    """The online network, Adam with gradient clipping, and one compiled Huber-loss step."""
-    keras.utils.set_random_seed(seed)  # the initial weights come from Keras's seeded generator
-    model = keras.Sequential([keras.Input((obs_dim,)), *[keras.layers.Dense(u, activation="relu") for u in s.hidden],
-                              keras.layers.Dense(n_actions)])
-    huber = keras.losses.Huber(delta=s.huber_delta)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=s.learning_rate, global_clipnorm=s.clip_norm),
-                  loss=huber)  # compiled: a saved run keeps the optimizer's state
-    model.optimizer.build(model.trainable_variables)
-
-    @tf.function(reduce_retracing=True)
-    def train_step(obs, actions, y):
-        with tf.GradientTape() as tape:
-            q_taken = tf.gather(model(obs, training=True), actions, batch_dims=1)
-            loss = huber(y, q_taken)
-        model.optimizer.apply(tape.gradient(loss, model.trainable_variables), model.trainable_variables)
-        return loss
-
-    variables = model.trainable_variables
-    read = tf.function(lambda: [tf.identity(v) for v in variables])
-    return model, train_step, lambda: [t.numpy() for t in read()]
-
-
 class DQN:
     """The agent's state; step() is one environment step, with a training phase when one is due."""
 
-    def __init__(self, env, lib, settings: Settings | None = None, seed: int = 0):
+    def __init__(self, env, lib, settings: Settings | None = None, seed: int = 0, fused: bool = True):
         # Small matrices: a multi-threaded BLAS only waits for its own threads (measured here under load:
         # a 64 x 128 forward pass took 700 us with 2 BLAS threads, 120 us with 1). For this process.
         threadpool_limits(1, user_api="blas")
         tf.config.experimental.enable_op_determinism()  # the same seed gives the same run, bit for bit
         s = self.settings = settings or Settings()
-        self.env, self.lib, self.seed = env, lib, seed
+        self.env, self.lib, self.seed, self.fused = env, lib, seed, fused  # fused=False: the per-step phase
         keras.utils.set_random_seed(seed)
         self.rng = np.random.default_rng(seed)  # every random choice of training comes from here
         env.action_space.seed(seed)
         obs_dim, self.n_actions = env.observation_space.shape[0], int(env.action_space.n)
-        self.model, self.train_step, self.read_weights = build_network(s, obs_dim, self.n_actions, seed)
+        self.net = build_network(s, obs_dim, self.n_actions, seed)
+        self.model, self.read_weights = self.net.model, self.net.read_weights
         self.online = self.read_weights()  # NumPy copy for acting
         self.target = [w.copy() for w in self.online]  # Q̄, frozen between syncs
         self.buffer = ReplayBuffer(s.buffer_size if s.replay else s.batch_size, obs_dim)
@@ -153,21 +146,48 @@ class DQN:
             self.target = [w.copy() for w in self.online]
 
     def train_phase(self, alpha: float, gamma: float) -> None:
-        """gradient_steps steps, each on a batch: Q̄ in NumPy, y in Go, one compiled Adam step."""
-        s, rows = self.settings, np.arange(self.settings.batch_size)
-        for _ in range(s.gradient_steps):
-            obs, actions, rewards, next_obs, terminated = self.buffer.sample(self.rng, s.batch_size,
-                                                                             recent=not s.replay)
-            bar = self.target if s.target_network else self.online
-            qbar_sa = forward(bar, obs)[rows[:len(obs)], actions]
-            y = self.lib.dqn_targets(qbar_sa, forward(bar, next_obs), rewards, terminated, alpha, gamma,
-                                     next_q_online=forward(self.online, next_obs) if s.double_dqn else None)
-            loss = self.train_step(tf.constant(obs), tf.constant(actions), tf.constant(y, tf.float32))
-            if s.double_dqn or not s.target_network:
-                self.online = self.read_weights()  # they read the online network inside the phase
+        """gradient_steps Adam steps toward Go's targets: one compiled call, or one call per step (see above)."""
+        s = self.settings
+        batches = self.buffer.sample(self.rng, s.batch_size, recent=not s.replay, steps=s.gradient_steps)
+        fused = self.fused and s.target_network
+        loss = self._fused_phase(batches, alpha, gamma) if fused else self._stepwise_phase(batches, alpha, gamma)
         self.online = self.read_weights()
         self.last_loss = float(loss)
-        self.last_q = forward(self.online, obs).mean(axis=0)
+        self.last_q = forward(self.online, batches[0][-1]).mean(axis=0)
+
+    def _fused_phase(self, batches, alpha: float, gamma: float):
+        """Q̄ on all the phase's transitions at once (NumPy), all targets in one Go call, one compiled loop."""
+        obs, actions, rewards, next_obs, terminated = batches
+        (steps, n), rows = actions.shape, np.arange(actions.shape[1])
+        # Q̄ batch by batch: the per-step path's very NumPy products (a BLAS may round a larger product
+        # differently), so both paths train on the same targets, bit for bit; it is no slower here.
+        qbar_sa = np.concatenate([forward(self.target, o)[rows, a] for o, a in zip(obs, actions)])
+        next_qbar = np.concatenate([forward(self.target, o) for o in next_obs])
+        rewards, terminated = rewards.ravel(), terminated.ravel()
+        if not self.settings.double_dqn:
+            y = self.lib.dqn_targets(qbar_sa, next_qbar, rewards, terminated, alpha, gamma)
+            return self.net.train_phase(tf.constant(obs), tf.constant(actions),
+                                        tf.constant(y.reshape(steps, n), tf.float32))
+        # Double DQN: a' comes from the online network at each step, inside the loop; Go computes the target
+        # for every possible a' (one row per transition and action, with Q̄(s', a') as the only next value).
+        k = next_qbar.shape[1]
+        y_each = self.lib.dqn_targets(np.repeat(qbar_sa, k), next_qbar.reshape(-1, 1), np.repeat(rewards, k),
+                                      np.repeat(terminated, k), alpha, gamma)
+        return self.net.train_phase_double(tf.constant(obs), tf.constant(actions), tf.constant(next_obs),
+                                           tf.constant(y_each.reshape(steps, n, k), tf.float32))
+
+    def _stepwise_phase(self, batches, alpha: float, gamma: float):
+        """One step at a time: Q̄ in NumPy, y in Go, one compiled Adam step, each on one batch."""
+        s, loss = self.settings, None
+        for obs, actions, rewards, next_obs, terminated in zip(*batches):
+            bar = self.target if s.target_network else self.online
+            qbar_sa = forward(bar, obs)[np.arange(len(obs)), actions]
+            y = self.lib.dqn_targets(qbar_sa, forward(bar, next_obs), rewards, terminated, alpha, gamma,
+                                     next_q_online=forward(self.online, next_obs) if s.double_dqn else None)
+            loss = self.net.train_step(tf.constant(obs), tf.constant(actions), tf.constant(y, tf.float32))
+            if s.double_dqn or not s.target_network:
+                self.online = self.read_weights()  # they read the online network inside the phase
+        return loss
 
     def evaluate(self, make_env, seeds=EVAL_SEEDS) -> np.ndarray:
         """Returns of greedy episodes on fixed seeds, in environments of their own (training is not disturbed)."""

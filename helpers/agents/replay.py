@@ -3,6 +3,7 @@
     >>> buffer = ReplayBuffer(capacity=100_000, obs_dim=4)
     >>> buffer.add(obs, action, reward, next_obs, terminated)
     >>> obs, actions, rewards, next_obs, terminated = buffer.sample(rng, 64)
+    >>> obs, actions, ... = buffer.sample(rng, 64, steps=128)   # a whole phase: (128, 64, ...)
 
 A ring: once full, each new transition overwrites the oldest, so memory stays
 bounded however long training runs. `capacity = batch_size` with
@@ -36,10 +37,15 @@ class ReplayBuffer:
         self.pos = (i + 1) % self.capacity
         self.size = min(self.size + 1, self.capacity)
 
-    def sample(self, rng: np.random.Generator, batch_size: int, recent: bool = False):
-        """batch_size transitions drawn uniformly (recent=True: the latest ones, in order)."""
+    def sample(self, rng: np.random.Generator, batch_size: int, recent: bool = False, steps: int | None = None):
+        """batch_size transitions drawn uniformly (recent=True: the latest ones, in order).
+
+        steps=k: k such batches stacked, shape (k, batch_size, ...), drawing the same random numbers
+        as k calls in a row (one draw of k * batch_size integers continues the generator's stream).
+        """
         if recent:
             idx = (self.pos - 1 - np.arange(min(batch_size, self.size))[::-1]) % self.capacity
+            idx = idx if steps is None else np.tile(idx, (steps, 1))
         else:
-            idx = rng.integers(0, self.size, size=batch_size)
+            idx = rng.integers(0, self.size, size=batch_size if steps is None else (steps, batch_size))
         return self.obs[idx], self.actions[idx], self.rewards[idx], self.next_obs[idx], self.terminated[idx]
