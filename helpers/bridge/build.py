@@ -26,7 +26,14 @@ from pathlib import Path
 
 from helpers.bridge import toolchain
 from helpers.bridge.toolchain import ToolMissingError  # part of this module's errors
-from helpers.core.home import BUILD_DIR, GO_DIR, KIT_ROOT  # noqa: F401 - the lessons' names (core/home.py: where)
+from helpers.core.home import (  # noqa: F401 - the lessons' names (core/home.py says where)
+    BUILD_DIR,
+    GO_DIR,
+    KIT_HOME,
+    KIT_ROOT,
+    RUNS_DIR,
+    SCRATCH_DIR,
+)
 
 LIB_NAME = "libqvalue"
 

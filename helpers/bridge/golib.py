@@ -20,8 +20,11 @@ from helpers.bridge import library
 from helpers.bridge.build import (  # noqa: F401 - the lessons' names
     BUILD_DIR,
     GO_DIR,
+    KIT_HOME,
     KIT_ROOT,
     LIB_NAME,
+    RUNS_DIR,
+    SCRATCH_DIR,
     CCompilerError,
     FolderNotWritableError,
     GoBuildError,
