@@ -107,6 +107,10 @@ bench: lib ## measure: print a table and write results/bench.json
 demo: lib ## train headless (the article's `python main.py`, done well): figure + history in runs/demo
 	$(PY) -m helpers.tooling.demo --out runs/demo
 
+.PHONY: lock
+lock: $(STAMP) ## pin the course image's packages: resolve binder/requirements.txt, write binder/constraints.txt
+	$(PY) -m helpers.tooling.lock
+
 .PHONY: chromium
 chromium: ## install Debian's Chromium for the browser test (needs root or sudo)
 	@command -v chromium >/dev/null 2>&1 || { \
