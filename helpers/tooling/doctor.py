@@ -74,6 +74,12 @@ def check_go() -> Check:
 
 
 def check_cc() -> Check:
+    try:
+        if toolchain.find_cc() == toolchain.ZIG:
+            version = toolchain.version_of([*toolchain.zig_argv()[:3], "version"])
+            return Check("C compiler", True, f"{toolchain.ZIG}, version {version}")
+    except toolchain.ToolMissingError:
+        pass  # _check_tool says it with advice
     return _check_tool("C compiler", toolchain.find_cc, "--version")
 
 
