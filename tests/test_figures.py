@@ -78,3 +78,24 @@ def test_q_lines_are_told_apart_by_style_not_only_colour():
     fig = TrainingFigure(action_names=("push left", "push right"))
     assert fig.q_lines[0].get_linestyle() != fig.q_lines[1].get_linestyle()
     assert [ln.get_label() for ln in fig.q_lines] == ["Q(s, push left)", "Q(s, push right)"]
+
+
+def test_moving_average_skips_the_nan_a_dqn_loss_history_starts_with():
+    from helpers.views.axes import moving_average
+
+    loss = np.r_[np.full(5, np.nan), np.arange(1.0, 11.0)]  # no gradient step in the first rows: NaN
+    smooth = moving_average(loss, window=3)
+    assert np.isnan(smooth[:5]).all()  # nothing to average yet
+    assert smooth[5:] == pytest.approx([1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])
+    assert moving_average(np.array([1.0, np.inf, 3.0]), window=2) == pytest.approx([1.0, 1.0, 3.0])
+
+
+def test_the_loss_panel_draws_its_moving_average_after_a_nan_start():
+    h = history(steps=2_000)
+    h.clear()
+    for i in range(2_000):  # as a DQN records: no loss until its first training phase
+        h.record(step=i, episode=i // 50, loss=float("nan") if i < 256 else 1.0 / (1 + i), q_mean=[0.0, 0.0],
+                 alpha=1.0, gamma=0.99, epsilon=0.5, learning_rate=1e-3, episode_return=float("nan"))
+    fig = TrainingFigure(returns=True).update(h.snapshot())
+    x, y = fig.smooth_line.get_data()
+    assert len(x) > 500 and np.isfinite(y).all() and x[-1] == 1_999

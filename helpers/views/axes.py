@@ -11,14 +11,22 @@ NICE = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 
 
 def moving_average(y: np.ndarray, window: int | None = None) -> np.ndarray:
-    """Trailing mean over `window` points (default: about 2% of the series, at least 1)."""
+    """Trailing mean over `window` points (default: about 2% of the series, at least 1), skipping NaN and inf.
+
+    A DQN's loss history starts with NaN (no gradient step yet): a plain running sum would carry
+    it through every later point. A point whose whole window is non-finite stays NaN.
+    """
     y = np.asarray(y, dtype=float)
     if len(y) == 0:
         return y
     window = window or max(1, len(y) // 50)
-    c = np.cumsum(np.insert(y, 0, 0.0))
+    finite = np.isfinite(y)
+    total = np.cumsum(np.insert(np.where(finite, y, 0.0), 0, 0.0))
+    count = np.cumsum(np.insert(finite, 0, False).astype(np.int64))
     lo = np.maximum(np.arange(1, len(y) + 1) - window, 0)
-    return (c[1:] - c[lo]) / (np.arange(1, len(y) + 1) - lo)
+    n = count[1:] - count[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, (total[1:] - total[lo]) / np.maximum(n, 1), np.nan)
 
 
 def nice_ceiling(v: float) -> float:
