@@ -40,16 +40,27 @@ def best_within(mdp: TabularMDP, steps: int) -> float:
 
 def greedy_within(mdp: TabularMDP, q: np.ndarray, steps: int) -> float:
     """The exact expected return within `steps` steps of the greedy policy of q (ties split evenly, as Go does)."""
-    q = np.asarray(q, dtype=float)
-    if q.shape != mdp.prob.shape[:2]:
-        raise ValueError(f"q must have shape {mdp.prob.shape[:2]} (states, actions); got {q.shape}")
-    best = q.max(axis=1, keepdims=True)
-    policy = (q >= best - TIE * np.maximum(1.0, np.abs(best))).astype(float)
-    policy /= policy.sum(axis=1, keepdims=True)
-    v = np.zeros(mdp.prob.shape[0])
+    policy, v = _greedy(mdp, q), np.zeros(mdp.prob.shape[0])
     for _ in range(_whole_steps(steps)):
         v = np.sum(policy * _backup(mdp, v), axis=1)
     return float(mdp.start @ v)
+
+
+def greedy_outcomes(mdp: TabularMDP, q: np.ndarray, steps: int) -> dict:
+    """How the greedy policy of q ends within `steps` steps, exactly: the probabilities of a goal (a terminal
+    outcome with reward > 0), of another end (a hole), of the time limit, and the mean steps to the goal."""
+    policy = _greedy(mdp, q)
+    d, goal, other, steps_to_goal = mdp.start.copy(), 0.0, 0.0, 0.0
+    flow = mdp.prob * policy[:, :, None]  # P(a, outcome | s) under the policy
+    good = (mdp.terminated == 1) & (mdp.reward > 0)
+    for t in range(_whole_steps(steps)):
+        mass = d[:, None, None] * flow  # probability of each (s, a, outcome) at this step
+        reached = float(mass[good].sum())
+        goal, other, steps_to_goal = goal + reached, other + float(mass[(mdp.terminated == 1) & ~good].sum()), \
+            steps_to_goal + reached * (t + 1)
+        d = np.bincount(mdp.next[mdp.terminated == 0], weights=mass[mdp.terminated == 0], minlength=len(d))
+    return {"goal": goal, "other_end": other, "time_limit": float(d.sum()),
+            "steps_to_goal": steps_to_goal / goal if goal > 0 else float("nan")}
 
 
 def limit_readout(mdp: TabularMDP, steps: int) -> str:
@@ -57,6 +68,16 @@ def limit_readout(mdp: TabularMDP, steps: int) -> str:
     best = best_within(mdp, steps)
     what = f"success {best:.0%}" if success_means_something(mdp) else f"return {best:.3g}"
     return f"{steps:,}-step limit, best possible {what}"
+
+
+def _greedy(mdp: TabularMDP, q) -> np.ndarray:
+    """The greedy policy of q as (nS, nA) probabilities: ties (within TIE) split evenly."""
+    q = np.asarray(q, dtype=float)
+    if q.shape != mdp.prob.shape[:2]:
+        raise ValueError(f"q must have shape {mdp.prob.shape[:2]} (states, actions); got {q.shape}")
+    best = q.max(axis=1, keepdims=True)
+    policy = (q >= best - TIE * np.maximum(1.0, np.abs(best))).astype(float)
+    return policy / policy.sum(axis=1, keepdims=True)
 
 
 def _backup(mdp: TabularMDP, v: np.ndarray) -> np.ndarray:
