@@ -228,3 +228,12 @@ def test_figure_renders_and_changes_with_q(lib, env, kw):
     assert trained != empty
     width, height = fig.canvas.get_width_height()
     assert width >= 1000 and height >= 400
+
+
+def test_the_exercise_starts_from_the_runner_as_it_is():
+    nb = nbformat.read(LESSON, as_version=4)
+    starter = next(c.source for c in nb.cells if "MY_LOOP =" in c.source
+                   and "solution" not in c.metadata.get("tags", []))
+    node = next(n for n in ast.parse(starter).body if isinstance(n, ast.Assign)
+                and getattr(n.targets[0], "id", "") == "MY_LOOP")
+    assert ast.literal_eval(node.value).lstrip("\n") == runner_loop()

@@ -66,8 +66,11 @@ func RunEpisodes(m MDP, q []float64, p Params, episodes int, src Source, returns
 			// The learning rule. Q-learning bootstraps from the best next
 			// action, maxQ; SARSA would use q[s2*nA+a2], the value of the
 			// action a2 it goes on to take in s2 (see the package doc).
-			target := r + p.Gamma*maxQ(q, nA, s2)*(1-done)
-			q[sa] += p.Alpha * (target - q[sa])
+			// float64(...) rounds each product by itself: the Go spec then
+			// forbids fusing it into a multiply-add (arm64 would), so every
+			// CPU computes the same bits.
+			target := r + float64(p.Gamma*maxQ(q, nA, s2)*(1-done))
+			q[sa] += float64(p.Alpha * (target - q[sa]))
 
 			if !finite(q[sa]) {
 				return ErrOverflow

@@ -44,7 +44,20 @@ def from_gymnasium(env_id: str, **kwargs) -> TabularMDP:
     start = np.ascontiguousarray(u.initial_state_distrib, dtype=np.float64)
     env.close()
     return TabularMDP(prob, nxt, reward, term, start, name=env_id, env_kwargs=dict(kwargs),
-                      max_steps=env.spec.max_episode_steps if env.spec else None, grid=grid, holes=holes, goal=goal)
+                      max_steps=registered_limit(env.spec, kwargs), grid=grid, holes=holes, goal=goal)
+
+
+def registered_limit(spec, kwargs: dict) -> int | None:
+    """The time limit gymnasium registers for these settings: FrozenLake-v1 with map_name="8x8" is registered as
+    FrozenLake8x8-v1 (200 steps), not FrozenLake-v1's 100; the most specific registration that matches wins."""
+    import gymnasium as gym
+
+    if spec is None:
+        return None
+    settings = {**spec.kwargs, **kwargs}
+    same = [s for s in gym.registry.values() if s.entry_point == spec.entry_point
+            and all(k in settings and settings[k] == v for k, v in s.kwargs.items())]
+    return max(same, key=lambda s: len(s.kwargs)).max_episode_steps if same else spec.max_episode_steps
 
 
 def _cells(u) -> tuple[tuple[int, int] | None, tuple[int, ...], tuple[int, ...]]:

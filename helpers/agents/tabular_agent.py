@@ -19,6 +19,7 @@ import time
 import numpy as np
 
 from helpers.agents.grid import greedy_path, path_return, table_view
+from helpers.agents.horizon import best_within, success_means_something
 from helpers.agents.mdp import from_gymnasium, value_iteration
 from helpers.bridge import golib
 from helpers.bridge.tabular import TabularMDP, greedy_success, run_episodes, seed_state
@@ -42,6 +43,8 @@ class TabularAgent(Steerable):
         self.seed, self.chunk = check_size("seed", seed), check_size("num_episodes", chunk)
         self.samples_per_step = self.chunk  # the base class's rate then counts episodes
         self.max_steps = max_steps or mdp.max_steps or 200
+        # success (return > 0) means reaching a goal only where that is the sole reward; else show the return
+        self.by_success, self.best_possible = success_means_something(mdp), best_within(mdp, self.max_steps)
         self.history = History(n_actions=1)
         self._q_star: tuple[float, np.ndarray | None] = (math.nan, None)
         super().__init__(params)
@@ -119,9 +122,12 @@ class TabularAgent(Steerable):
 
     def status_items(self) -> list[tuple[str, str]]:
         running = self.status == "running"
-        success = f"{self._success[-1][1]:.0%}" if self._success else "–"
+        k, shown = (1, "{:.0%}") if self.by_success else (2, "{:.3g}")  # success rate, or mean greedy return
+        greedy = shown.format(self._success[-1][k]) if self._success else "–"
         return [("step", f"{self._step_count:,}"), ("episode", f"{self._episode:,}"),
-                ("env steps/s", f"{self._env_rate if running else 0:,.0f}"), ("greedy success", success)]
+                ("env steps/s", f"{self._env_rate if running else 0:,.0f}"),
+                ("greedy " + ("success" if self.by_success else "return"), greedy),
+                ("time limit", f"{self.max_steps:,} steps"), ("best possible", shown.format(self.best_possible))]
 
     def snapshot(self, max_rows: int | None = None) -> dict:
         """History columns plus what the grid panel needs: a copy of Q, the cells, the success points."""
@@ -129,7 +135,8 @@ class TabularAgent(Steerable):
         with self._params_lock:
             q = self._q_shown.copy()  # Q as the last whole step left it (Go may be writing self.q right now)
         success = np.array(self._success, dtype=float).reshape(-1, 3)
-        return {**snap, **table_view(self.mdp, q), "chunk": self.chunk, "success_episode": success[:, 0],
+        return {**snap, **table_view(self.mdp, q), "chunk": self.chunk, "by_success": self.by_success,
+                "max_steps": self.max_steps, "best_possible": self.best_possible, "success_episode": success[:, 0],
                 "success": success[:, 1], "greedy_return": success[:, 2]}
 
     def figure_spec(self) -> dict:

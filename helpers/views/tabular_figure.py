@@ -151,7 +151,7 @@ class TabularFigure:
         self.raw_line.set_data(x, ret)
         smooth = moving_average(ret)
         self.ret_line.set_data(x, smooth)
-        by_success = not snap.get("title", "").startswith("CliffWalking")  # reaching a goal pays: a rate
+        by_success = snap.get("by_success", True)  # a rate where reaching a goal is what pays (not Cliff, Taxi)
         points = snap.get("success" if by_success else "greedy_return", [])
         self.ok_line.set_data(snap.get("success_episode", []) if by_success else [], points if by_success else [])
         self.greedy_line.set_data([] if by_success else snap.get("success_episode", []), [] if by_success else points)
