@@ -93,19 +93,23 @@ def test_check_cells_end_with_a_semicolon(path):
     assert not quiet, f"{path.name}: end these cells with ';' (or print): {quiet}"
 
 
-# -- lesson 01: reward clipping is not DQN's sign ----------------------------------------
+# -- lesson 01: DQN clipped rewards; the sign is what later libraries take --------------------
 
 
-def test_lesson01_says_dqn_takes_the_sign_and_the_exercise_clips():
-    # "Mnih et al. (2015) set every positive reward to +1 and every negative reward to -1,
-    # leaving 0 unchanged, so each reward becomes its sign, np.sign(r). On whole-number
-    # rewards ... the two agree; ... clipped, 0.5 stays 0.5, while its sign is 1."
+def test_lesson01_says_dqn_clipped_and_libraries_take_the_sign():
+    # "That is what DQN did: Mnih et al. (2015) clipped every positive reward at 1 and every negative
+    # reward at −1, leaving 0 unchanged. Some later libraries (OpenAI Baselines, and Stable-Baselines3's
+    # `ClipRewardEnv` for Atari) take each reward's sign instead, `np.sign(r)`. On whole-number rewards
+    # ... the two agree; ... clipped, 0.5 stays 0.5, while its sign is 1."
     words = text(LESSON01)
-    assert "np.sign(r)" in words and "Mnih et al. (2015)" in words
-    assert "clips every reward to [−1, 1]" not in words
+    assert "That is what DQN did: Mnih et al. (2015) clipped every positive reward at 1" in words
+    assert "`ClipRewardEnv`" in words and "np.sign(r)" in words
+    for wrong in ("clips every reward to [−1, 1]", "each reward becomes its sign", "It is not quite what DQN did",
+                  "reduces every reward to its sign"):
+        assert wrong not in words, f"lesson 01 still says {wrong!r}: DQN clipped, it did not take the sign"
     out = run(code(LESSON01, "np.sign(rewards)"), {"np": np}).splitlines()
     rows = {ln.split(":")[0].strip(): np.array(ln.split(":")[1].strip(" []").split(), float) for ln in out}
-    rewards, clipped, sign = rows["reward"], rows["clip to [-1, 1]"], rows["sign (DQN)"]
+    rewards, clipped, sign = rows["reward"], rows["clip (DQN)"], rows["sign (SB3 Atari)"]
     whole = rewards == np.round(rewards)
     assert np.array_equal(clipped[whole], sign[whole]) and not whole.all()
     assert clipped[rewards == 0.5] == 0.5 and sign[rewards == 0.5] == 1

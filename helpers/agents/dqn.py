@@ -1,12 +1,17 @@
 """DQN on CartPole, read top to bottom (in the spirit of cleanrl's dqn.py), with Go computing the targets.
 
-alpha has its textbook meaning, against a frozen target network Q̄:
+alpha places the regression target between the frozen target network Q̄ and the TD target T:
 
-    y = Q̄(s,a) + alpha * (r + gamma * (1 - terminated) * max_a' Q̄(s',a') - Q̄(s,a))
+    T = r + gamma * (1 - terminated) * max_a' Q̄(s',a')
+    y = Q̄(s,a) + alpha * (T - Q̄(s,a)) = (1 - alpha) * Q̄(s,a) + alpha * T
 
-The online network regresses toward y, so between two target syncs it moves a
-fraction alpha of the way from the old estimate Q̄(s,a) to the TD target, as a
-table would; alpha = 1 is textbook DQN (Mnih et al. 2015). Every stabiliser
+alpha = 1 is textbook DQN (Mnih et al. 2015). alpha sets where y sits; it does
+not move the network: each training phase fits the online network toward y
+with Adam on random batches, which ends near y, not on it. If the network
+landed on y at every sync, Q̄ <- (1 - alpha) * Q̄ + alpha * T(Q̄) would be
+value iteration damped by alpha: the same fixed point Q*, and a contraction of
+1 - alpha * (1 - gamma) per sync instead of gamma (helpers/lessons/dqn_study.py
+shows it; tests/test_dqn_study.py measures both). Every stabiliser
 can be switched off: replay=False trains on the latest transitions only,
 target_network=False bootstraps from the online network itself. Both off, with
 y = Q(s,a) + alpha * delta from the online network, is the article's workflow

@@ -1,0 +1,70 @@
+"""What α does in lesson 5's DQN, measured: the target it places, and how far the network follows.
+
+    print_damped_syncs(lib)            # Q̄ per target copy if the network fitted y exactly (damped value iteration)
+    phase_fit(agent, alpha=0.1)        # one real training phase: how far each sample's Q moved toward its y
+
+α places the regression target between the frozen Q̄ and the TD target T,
+y = (1 − α)·Q̄(s,a) + α·T; Adam then fits the network toward y. If the network
+landed on y at every copy, Q̄ ← (1 − α)·Q̄ + α·T(Q̄) would be value iteration
+damped by α: the same fixed point, contraction 1 − α(1 − γ) per copy instead of γ.
+tests/test_dqn_study.py checks both against the real DQN.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from helpers.agents.dqn import forward
+
+SHOWN_COPIES = (17, 100, 1_000)  # 17: the training phases of 5,120 environment steps (the first at step 1,024)
+
+
+def damped_syncs(lib, alpha: float, gamma: float, copies: int) -> np.ndarray:
+    """Q̄ after 0..copies copies for a state where the pole never falls, if Q fitted Go's y exactly each time."""
+    qbar = np.zeros(copies + 1)
+    for k in range(copies):  # reward 1, not terminated, both actions worth Q̄: y from the kit's own Go target
+        qbar[k + 1] = lib.dqn_targets([qbar[k]], [[qbar[k], qbar[k]]], [1.0], [False], alpha, gamma)[0]
+    return qbar
+
+
+def contraction(alpha: float, gamma: float) -> float:
+    """How much one copy shrinks the distance to Q*, if the network fitted y exactly: 1 − α(1 − γ)."""
+    return 1 - alpha * (1 - gamma)
+
+
+def print_damped_syncs(lib, alphas=(1.0, 0.1), gamma: float = 0.99, shown=SHOWN_COPIES) -> dict:
+    """Print Q̄ after `shown` copies for each α (Q* = 1/(1 − γ)); return {α: {copies: Q̄}}."""
+    out = {a: {k: float(damped_syncs(lib, a, gamma, k)[-1]) for k in shown} for a in alphas}
+    print(f"Q̄ of a state where the pole never falls (Q* = {1 / (1 - gamma):g}), if Q landed on y at every copy:")
+    print(f"{'':>10}  per copy  " + "  ".join(f"after {k:>5,} copies" for k in shown))
+    for a, row in out.items():
+        print(f"α = {a:<5g}  x{contraction(a, gamma):.4f}  " + "  ".join(f"{row[k]:18.1f}" for k in shown))
+    return out
+
+
+def phase_fit(agent, alpha: float) -> dict:
+    """Run one training phase at `alpha` on the agent (right after a copy, so Q = Q̄); per sample of its buffer:
+
+    `moved`: how far Q moved, as a share of its way from Q̄ to the TD target (α would be "landed on y");
+    `gap_before`, `gap_after`: the mean |y − Q| before and after; `farther`: the share that ended farther from y.
+    """
+    d, gamma = agent.dqn, agent.params.gamma
+    n, rows = len(d.buffer), np.arange(len(d.buffer))
+    obs, actions = d.buffer.obs[:n], d.buffer.actions[:n]
+    qbar = forward(d.target, obs)[rows, actions]
+    if not np.array_equal(forward(d.online, obs)[rows, actions], qbar):
+        raise ValueError("phase_fit needs Q = Q̄: train a whole number of target syncs first")
+    td = lib_td_targets(agent, qbar) - qbar
+    y = qbar + alpha * td
+    d.train_phase(alpha, gamma)
+    q = forward(d.online, obs)[rows, actions]
+    return dict(moved=(q - qbar) / td, gap_before=float(np.abs(y - qbar).mean()),
+                gap_after=float(np.abs(y - q).mean()), farther=float(np.mean(np.abs(y - q) > np.abs(y - qbar))))
+
+
+def lib_td_targets(agent, qbar: np.ndarray) -> np.ndarray:
+    """The TD target T = r + γ(1 − terminated)·max Q̄(s′,·) of every transition in the buffer (Go, α = 1)."""
+    d, n = agent.dqn, len(agent.dqn.buffer)
+    b = d.buffer
+    return agent.lib.dqn_targets(qbar, forward(d.target, b.next_obs[:n]), b.rewards[:n], b.terminated[:n], 1.0,
+                                 agent.params.gamma)
