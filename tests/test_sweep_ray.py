@@ -30,6 +30,7 @@ RAY = Path(sys.executable).with_name("ray")
 
 
 def _free_port() -> int:
+    """A port nothing listens on (bound, then released)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -76,3 +77,72 @@ def test_ray_cluster_sweep_equals_the_local_pool(cluster, tmp_path):
     assert S.load_sweep(tmp_path)[SAME].equals(local[SAME])
     print(f"ray cluster at {cluster}: 4 trials in {ray_s:.1f} s, equal to the local pool")
 
+
+TOKEN_ALONE = """
+import sys
+from helpers.sweeps.ray_backend import connect
+try:
+    connect(sys.argv[1], 1, 30)
+    print("connected")
+except ConnectionError as e:
+    print("refused", e)
+"""
+
+
+def test_the_token_without_the_auth_mode_is_refused_with_the_remedy(cluster):
+    """What README's cluster section says: a driver with the token but not RAY_AUTH_MODE=token is refused."""
+    env = {k: v for k, v in os.environ.items() if k != "RAY_AUTH_MODE"}
+    done = subprocess.run([sys.executable, "-c", TOKEN_ALONE, cluster], env=env, capture_output=True, text=True,
+                          timeout=120, cwd=Path(S.__file__).parents[2])
+    assert done.stdout.startswith("refused"), (done.stdout + done.stderr)[-3000:]
+    assert "RAY_AUTH_MODE=token" in done.stdout
+
+
+def test_readme_says_how_a_driver_authenticates_and_how_long_it_waits():
+    readme = (Path(S.__file__).parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Run a sweep on a cluster"):]
+    section = section[:section.index("\n## ", 1)]
+    assert "`RAY_AUTH_MODE=token`" in section and "with the token alone, `ray.init(address=...)` is refused" in section
+    assert f"connect_timeout={S.CONNECT_TIMEOUT_S:g}" in section
+
+
+
+def test_an_unreachable_address_fails_within_the_timeout_and_says_what_to_check():
+    start = time.monotonic()
+    with pytest.raises(ConnectionError) as caught:
+        S.sweep("tabular", GRID, SEEDS, backend="ray", address=f"127.0.0.1:{_free_port()}", connect_timeout=5,
+                progress=False)
+    assert time.monotonic() - start < 5
+    message = str(caught.value)
+    assert "does not answer" in message and "`ray status`" in message and "address=None" in message
+    assert "RAY_AUTH_MODE=token" in message and "~/.ray/auth_token" in message and "the token alone" in message
+
+
+SILENT = """
+import socket, sys, time
+from ray import tune  # imported first: it takes seconds under load, and the timeout is for connecting
+from helpers.sweeps.ray_backend import connect
+server = socket.create_server(("127.0.0.1", 0))  # accepts connections, never speaks Ray
+start = time.monotonic()
+try:
+    connect(f"127.0.0.1:{server.getsockname()[1]}", 1, float(sys.argv[1]))  # what sweep(backend="ray") calls
+except ConnectionError as e:
+    print(f"{time.monotonic() - start:.2f}", e)
+"""
+
+
+def test_a_port_that_answers_but_is_not_ray_fails_within_the_timeout():
+    """The port takes the connection, Ray never gets an answer: the sweep gives up after connect_timeout."""
+    done = subprocess.run([sys.executable, "-c", SILENT, "6"], capture_output=True, text=True, timeout=120,
+                          cwd=Path(S.__file__).parents[2])
+    assert done.stdout, done.stderr[-3000:]
+    seconds, message = done.stdout.split(" ", 1)
+    print(f"a silent port: ConnectionError after {float(seconds):.1f} s (connect_timeout=6)")
+    assert 6 <= float(seconds) < 7.5
+    assert "Ray did not accept the connection within 6 s" in message and "RAY_AUTH_MODE=token" in message
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), "30", True, 10_000])
+def test_bad_connect_timeouts_get_clear_errors(timeout):
+    with pytest.raises(ValueError, match="connect_timeout is the seconds to reach a Ray cluster"):
+        S.sweep("tabular", GRID, SEEDS, backend="ray", address="127.0.0.1:1", connect_timeout=timeout, progress=False)

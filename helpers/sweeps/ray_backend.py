@@ -9,16 +9,22 @@ metrics through tune.report, and a Tune callback hands them to the sweep as they
 DataFrame is the local backend's. Ray workers are fresh processes: each loads the Go library itself
 (the driver's build when the path exists there, else a build from the kit's sources on that node).
 Ray does not limit TensorFlow's threads (ray#30543): each trial sets one thread before anything imports it.
+Joining a cluster is given connect_timeout seconds (Ray alone retries an address that does not answer for
+about 14 minutes), and a failure names what to check, token authentication included.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
+import threading
+import time
 
 from helpers.core.durable import scratch_folder
 from helpers.sweeps.trials import LIB_ENV, ONE_THREAD, run_one
 
+CONNECT_TIMEOUT_S = 30.0  # seconds to reach a cluster before saying what to check
 INSTALL = "Ray is an optional extra: pip install -e '.[sweep]' (then restart the kernel)."
 
 
@@ -54,29 +60,70 @@ def _callback(tune, index: dict, names: list[str], on_result):
     return Gather()
 
 
-def connect(address: str | None, workers: int):
+AUTH = ("Ray clusters start with token authentication on: the driver needs RAY_AUTH_MODE=token and the "
+        "cluster's token (RAY_AUTH_TOKEN, or the file ~/.ray/auth_token) in its environment before Ray is "
+        "imported (set both, then restart the kernel); the token alone is refused.")
+
+
+def _unreachable(address: str, why: str) -> ConnectionError:
+    """A ConnectionError that says what to check."""
+    return ConnectionError(
+        f"could not connect to a Ray cluster at address={address!r}: {why}. Check that the cluster runs "
+        "(`ray status` on its head), that the address is the head's (host:6379 by default, or ray://host:10001 "
+        f"for Ray Client) and reachable from here; or use address=None for a Ray on this machine. {AUTH}")
+
+
+def _host_port(address: str) -> tuple[str, int] | None:
+    """The (host, port) of 'host:port' or 'ray://host:port' ('auto' is found by Ray itself: None)."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    return (host.strip("[]"), int(port)) if host and port.isdigit() else None
+
+
+def _init_within(ray, timeout: float, address: str) -> None:
+    """ray.init(address=...) given `timeout` seconds (Ray alone retries an unanswered address for ~14 minutes)."""
+    start = time.monotonic()
+    if (target := _host_port(address)) is not None:
+        try:  # a closed port or an unreachable host: known at once, or after the timeout
+            socket.create_connection(target, timeout=timeout).close()
+        except OSError as e:
+            raise _unreachable(address, f"{target[0]}:{target[1]} does not answer ({e})") from None
+    outcome: dict = {}
+
+    def init() -> None:
+        try:
+            ray.init(address=address, log_to_driver=False, configure_logging=False)
+        except BaseException as e:  # handed to the caller below
+            outcome["error"] = e
+
+    thread = threading.Thread(target=init, name="qkit-ray-connect", daemon=True)
+    thread.start()
+    thread.join(max(timeout - (time.monotonic() - start), 1.0))
+    if thread.is_alive():
+        raise _unreachable(address, f"Ray did not accept the connection within {timeout:g} s (connect_timeout=)")
+    if "error" in outcome:
+        raise _unreachable(address, f"{type(outcome['error']).__name__}: {outcome['error']}") from outcome["error"]
+
+
+def connect(address: str | None, workers: int, timeout: float = CONNECT_TIMEOUT_S):
     """Start a local Ray (address=None) or join a cluster ('auto', 'host:port', 'ray://...'); True if we started it."""
     ray, _ = _import_ray()
     if ray.is_initialized():
         return False
-    try:
-        if address is None:
-            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, configure_logging=False)
-        else:
-            ray.init(address=address, log_to_driver=False, configure_logging=False)
-    except ConnectionError as e:
-        raise ConnectionError(f"no Ray cluster at address={address!r} ({e}). Start one with `ray start --head` "
-                              "(or KubeRay), or use address=None for a Ray on this machine.") from e
+    if address is None:
+        ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    else:
+        _init_within(ray, timeout, address)
     return True
 
 
-def run_ray(fn, trials, grid: dict, seeds: list[int], fixed: dict, lib_path, address, workers, on_result) -> None:
+def run_ray(fn, trials, grid: dict, seeds: list[int], fixed: dict, lib_path, address, workers, on_result,
+            connect_timeout: float = CONNECT_TIMEOUT_S) -> None:
     """Every trial as a Ray Tune grid-search trial (1 CPU each); results go to on_result(index, metrics, error)."""
     ray, tune = _import_ray()
     names = list(grid)
     index = {(*(params[n] for n in names), seed): i for i, (params, seed) in enumerate(trials)}
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # Tune's own tables would bury the progress bar
-    started = connect(address, max(workers, 1))
+    started = connect(address, max(workers, 1), connect_timeout)
     storage = str(scratch_folder("qkit-sweep-ray-"))  # Tune's files; a killed kernel's go next time
     try:
         trainable = tune.with_resources(

@@ -24,7 +24,7 @@ from helpers.bridge import golib
 from helpers.core.durable import DamagedRunError, write_text_durably
 from helpers.core.knobs import SIZES, SPECS, check, check_size
 from helpers.sweeps.pool import run_local
-from helpers.sweeps.ray_backend import run_ray
+from helpers.sweeps.ray_backend import CONNECT_TIMEOUT_S, run_ray
 
 FILE, FORMAT, SAVE_EVERY_S = "sweep.json", 1, 2.0
 MAX_WORKERS_PER_CORE = 4  # more only wait for a core, and each worker holds its own copy of the libraries
@@ -112,7 +112,8 @@ def check_workers(workers, backend: str) -> int:
 
 
 def sweep(trial, grid: dict, seeds=range(4), *, fixed: dict | None = None, backend: str = "local",
-          workers: int | None = None, address: str | None = None, save_to=None, progress: bool = True):
+          workers: int | None = None, address: str | None = None, connect_timeout: float = CONNECT_TIMEOUT_S,
+          save_to=None, progress: bool = True):
     """Run every (grid point, seed) trial; return a DataFrame, one row per trial, saved to save_to as it grows."""
     import pandas as pd
     from tqdm.auto import tqdm
@@ -124,6 +125,10 @@ def sweep(trial, grid: dict, seeds=range(4), *, fixed: dict | None = None, backe
         raise ValueError(f"{clash} are both swept (grid) and fixed: keep each setting in one place")
     if backend not in ("local", "serial", "ray"):
         raise ValueError(f"backend must be 'local' (a process pool), 'serial' (this process) or 'ray'; got {backend!r}")
+    if isinstance(connect_timeout, bool) or not isinstance(connect_timeout, numbers.Real) \
+            or not 0 < connect_timeout <= 3600:
+        raise ValueError(f"connect_timeout is the seconds to reach a Ray cluster: a number > 0 and <= 3600; "
+                         f"got {connect_timeout!r}")
     trials, rows, lost = plan(grid, seeds), {}, []
     workers = 0 if backend == "serial" else min(check_workers(workers, backend), len(trials))
     meta = {"trial": trial if isinstance(trial, str) else f"{fn.__module__}:{fn.__name__}", "grid": grid,
@@ -160,7 +165,7 @@ def sweep(trial, grid: dict, seeds=range(4), *, fixed: dict | None = None, backe
 
     try:
         if backend == "ray":
-            run_ray(fn, trials, grid, seeds, fixed, lib_path, address, workers, on_result)
+            run_ray(fn, trials, grid, seeds, fixed, lib_path, address, workers, on_result, connect_timeout)
         else:
             run_local(fn, trials, fixed, workers, lib_path, on_result, on_lost)
     except KeyboardInterrupt:
