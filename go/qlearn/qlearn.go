@@ -47,9 +47,9 @@ import "math"
 // from. It is kept for comparison; use Update.
 func ArticleUpdate(currentQ, reward, maxNextQ, learningRate, discount float64) float64 {
 	if maxNextQ > 0 {
-		return currentQ + float64(learningRate*(reward+float64(discount*maxNextQ)-currentQ))
+		return currentQ + learningRate*(reward+discount*maxNextQ-currentQ)
 	}
-	return currentQ + float64(learningRate*(reward-currentQ))
+	return currentQ + learningRate*(reward-currentQ)
 }
 
 // Target returns the TD target: r for a terminal transition, otherwise
@@ -58,12 +58,12 @@ func Target(reward, maxNextQ float64, terminal bool, gamma float64) float64 {
 	if terminal {
 		return reward
 	}
-	return reward + float64(gamma*maxNextQ) // float64: no fused multiply-add (see RunEpisodes)
+	return reward + gamma*maxNextQ
 }
 
 // Update returns the Q-learning update of currentQ towards its TD target.
 func Update(currentQ, reward, maxNextQ float64, terminal bool, alpha, gamma float64) float64 {
-	return currentQ + float64(alpha*(Target(reward, maxNextQ, terminal, gamma)-currentQ))
+	return currentQ + alpha*(Target(reward, maxNextQ, terminal, gamma)-currentQ)
 }
 
 // CheckParams reports whether alpha and gamma are usable step size and
@@ -117,8 +117,8 @@ func UpdateBatch(out, q, reward, maxNextQ []float64, terminal []byte, alpha, gam
 		if terminal[i] != 0 {
 			g = 0 // compiled to a conditional move; r + 0*next == r for finite next
 		}
-		v := cur + float64(alpha*(r+float64(g*next)-cur)) // float64: no fused multiply-add
-		check += float64((cur + r + next + v) * 0)
+		v := cur + alpha*(r+g*next-cur)
+		check += (cur + r + next + v) * 0
 		out[i] = v
 	}
 	if check == 0 {
@@ -154,8 +154,8 @@ func TDTargets(out, nextQ []float64, actions int, reward []float64, terminal []b
 		if terminal[i] != 0 {
 			g = 0
 		}
-		t := reward[i] + float64(g*best)
-		check += float64((sum + t) * 0)
+		t := reward[i] + g*best
+		check += (sum + t) * 0
 		out[i] = t
 	}
 	if check == 0 {
