@@ -68,3 +68,34 @@ def lib_td_targets(agent, qbar: np.ndarray) -> np.ndarray:
     b = d.buffer
     return agent.lib.dqn_targets(qbar, forward(d.target, b.next_obs[:n]), b.rewards[:n], b.terminated[:n], 1.0,
                                  agent.params.gamma)
+
+
+
+def gradient_scales(agent, alphas=(1.0, 0.5), batches: int = 40, huber_delta: float | None = None,
+                    clip_norm: float | None = None) -> dict:
+    """Without a target network y = Q + α·δ, so α scales the error the network fits. On `batches` batches of
+    the agent's buffer, the gradient Adam would receive at each α (the agent's Huber δ and clipping, or those
+    given). Per batch: `scale`, the best c with g(α₁) ≈ c·g(α₀), and `uneven`, |g(α₁) − c·g(α₀)| / |g(α₁)|.
+    Adam cancels α only if `uneven` is 0 and `scale` the same on every batch."""
+    import tensorflow as tf  # lazy: only this measurement needs TensorFlow here
+
+    d, s = agent.dqn, agent.settings
+    huber = tf.keras.losses.Huber(delta=s.huber_delta if huber_delta is None else huber_delta)
+    clip = s.clip_norm if clip_norm is None else clip_norm
+    rng, model, out = np.random.default_rng(agent.seed), d.model, {"scale": [], "uneven": []}
+    for _ in range(batches):
+        obs, actions, rewards, next_obs, terminated = d.buffer.sample(rng, s.batch_size)
+        q_sa = forward(d.online, obs)[np.arange(len(obs)), actions]
+        grads = []
+        for alpha in alphas:
+            y = agent.lib.dqn_targets(q_sa, forward(d.online, next_obs), rewards, terminated, alpha,
+                                      agent.params.gamma)
+            with tf.GradientTape() as tape:
+                q = tf.gather(model(obs, training=True), actions, batch_dims=1)
+                loss = huber(tf.constant(y, tf.float32), q)
+            g = tf.clip_by_global_norm(tape.gradient(loss, model.trainable_variables), clip)[0]
+            grads.append(np.concatenate([t.numpy().ravel() for t in g]))
+        c = float(grads[1] @ grads[0] / (grads[0] @ grads[0]))
+        out["scale"].append(c)
+        out["uneven"].append(float(np.linalg.norm(grads[1] - c * grads[0]) / np.linalg.norm(grads[1])))
+    return {k: np.asarray(v) for k, v in out.items()}
