@@ -142,20 +142,23 @@ def test_gamma_09_pulls_q_toward_10(chains):
 
 
 def test_gamma_0_makes_q_one_and_collapses_the_return(chains):
-    # "both Q curves drop to about **1**, and the greedy return collapses from about 500 to a few dozen steps —
-    # not far above a random policy, which lasts about **25** steps on the same 10 seeds ... both are about 1".
+    # "both Q curves drop to about **1**, and the greedy return collapses from about 500 to under 100 steps,
+    # nowhere near solved. (A random policy lasts about **25** steps on the same 10 seeds.) ... both are about 1".
+    # Only what holds on every seed (CHAIN_SEEDS are not the lesson's): the return relative to a random policy's
+    # does not (issue 16 A4: 12.7 on one seed, 62.5 and 50.2 on others).
     # Measured after FOLLOW_UP steps at γ = 0: seed 0 Q 1.01, greedy 62.5; seed 1 Q 1.02, greedy 50.2.
     # Evaluated mid-chunk, as before: every 1,280 steps, seed 0 greedy 42.0, 22.3, 66.9, 11.9; seed 1 34.7,
     # 17.7, 49.5, 30.1. A random policy on EVAL_SEEDS: 25.4.
     said("drop to about **1**")
-    said("collapses from about 500 to a few dozen steps")
-    said("which lasts about **25** steps")
+    said("collapses from about 500 to under 100 steps, nowhere near solved")
+    said("(A random policy lasts about **25** steps on the same 10 seeds.)")
     said("but both are about 1")
+    assert "not far above a random policy" not in lesson_text()
     assert 20 < RANDOM < 30, RANDOM
     for seed, chain in chains.items():
         r = chain[0.0]
         assert 0.8 < r["q"] < 1.3 and 0.8 < r["panel"] < 1.3, (seed, r)
-        assert r["greedy"] < 4 * RANDOM, (seed, r, RANDOM)  # a few dozen: under 100
+        assert r["greedy"] < 100, (seed, r, RANDOM)
         assert 0.8 < r["q_min"] <= r["q"], f"seed {seed}: the smaller Q-value should be about 1 too: {r}"
 
 
