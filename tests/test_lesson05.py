@@ -4,7 +4,7 @@
 the lesson's own helper calls and with the run lengths read from the lesson's Setup cell (their
 non-fast values), so the lesson and its tests cannot drift apart. Where noise matters the experiment
 runs on several seeds. Bounds come from measurements (2026-11-26, a shared 2-CPU machine under
-load), noted by each test. The whole file trains about 91,000 environment steps: about 1 minute on a
+load), noted by each test. The whole file trains about 160,000 environment steps: about 2 minutes on a
 quiet machine, several times that under heavy load (the DQN then runs at ~220 instead of ~1,400 steps/s).
 """
 
@@ -16,6 +16,7 @@ from helpers.agents.dqn import EVAL_SEEDS, Settings, forward
 from helpers.agents.dqn_agent import DQNAgent
 from helpers.agents.envs import random_policy_returns
 from helpers.lessons import dqn_lesson as lesson
+from helpers.lessons import dqn_study
 from helpers.tooling import notebooks
 from helpers.views.dashboard import Dashboard
 
@@ -142,20 +143,23 @@ def test_gamma_09_pulls_q_toward_10(chains):
 
 
 def test_gamma_0_makes_q_one_and_collapses_the_return(chains):
-    # "both Q curves drop to about **1**, and the greedy return collapses from about 500 to a few dozen steps —
-    # not far above a random policy, which lasts about **25** steps on the same 10 seeds ... both are about 1".
+    # "both Q curves drop to about **1**, and the greedy return collapses from about 500 to under 100 steps,
+    # nowhere near solved. (A random policy lasts about **25** steps on the same 10 seeds.) ... both are about 1".
+    # Only what holds on every seed (CHAIN_SEEDS are not the lesson's): the return relative to a random policy's
+    # does not (issue 16 A4: 12.7 on one seed, 62.5 and 50.2 on others).
     # Measured after FOLLOW_UP steps at γ = 0: seed 0 Q 1.01, greedy 62.5; seed 1 Q 1.02, greedy 50.2.
     # Evaluated mid-chunk, as before: every 1,280 steps, seed 0 greedy 42.0, 22.3, 66.9, 11.9; seed 1 34.7,
     # 17.7, 49.5, 30.1. A random policy on EVAL_SEEDS: 25.4.
     said("drop to about **1**")
-    said("collapses from about 500 to a few dozen steps")
-    said("which lasts about **25** steps")
+    said("collapses from about 500 to under 100 steps, nowhere near solved")
+    said("(A random policy lasts about **25** steps on the same 10 seeds.)")
     said("but both are about 1")
+    assert "not far above a random policy" not in lesson_text()
     assert 20 < RANDOM < 30, RANDOM
     for seed, chain in chains.items():
         r = chain[0.0]
         assert 0.8 < r["q"] < 1.3 and 0.8 < r["panel"] < 1.3, (seed, r)
-        assert r["greedy"] < 4 * RANDOM, (seed, r, RANDOM)  # a few dozen: under 100
+        assert r["greedy"] < 100, (seed, r, RANDOM)
         assert 0.8 < r["q_min"] <= r["q"], f"seed {seed}: the smaller Q-value should be about 1 too: {r}"
 
 
@@ -189,28 +193,60 @@ def test_alpha_01_rises_slower(alpha_race, chains):
         assert runs[0.1]["ret"] < runs[1.0]["ret"], f"seed {seed}: {runs}"
 
 
-# -- Step 7: both stabilisers off -------------------------------------------------------------------------
+# -- Step 7: the stabilisers one at a time (a 2 x 2 table), and overestimation against Double DQN -------------
+
+TABLE_SEEDS = (0, 1, 2)  # the lesson's SEED and two others
 
 
 @pytest.fixture(scope="module")
-def unstable(lib):
+def ablation(lib):
+    """{seed: {variant: stabiliser_table row (+ "over": overestimation)}} after RACE steps, each from scratch."""
     steps, out = setup_value("RACE"), {}
-    for seed in (setup_value("SEED"), OTHER_SEEDS[0]):
-        agent = DQNAgent.create(seed=seed, lib=lib, replay=False, target_network=False)
-        agent.train(steps // agent.chunk)
-        out[seed] = dict(window=lesson.race({"": agent}, steps, quiet=True)[""]["ret"],
-                         greedy=lesson.greedy_return(agent, quiet=True), panel=float(agent.dqn.last_q.max()),
-                         evals=[m for _, m, _ in agent.evals])
+    variants = {**dqn_study.STABILISERS, "double": dict(double_dqn=True)}
+    for seed in TABLE_SEEDS:
+        agents = {name: DQNAgent.create(seed=seed, lib=lib, **change) for name, change in variants.items()}
+        for agent in agents.values():
+            agent.train(steps // agent.chunk)
+        out[seed] = dqn_study.stabiliser_table(agents, steps, quiet=True)
+        for name in ("both", "double"):
+            out[seed][name]["over"] = dqn_study.overestimation(agents[name])
     print(out)
     return out
 
 
-def test_without_stabilisers_q_blows_up_and_it_never_solves(unstable):
-    # "nowhere near solved: its Q values ... have climbed into the thousands and beyond ... and its greedy
-    # return is below a random policy's". Measured (RACE = 5,120 steps), seeds 0, 1: Q 2.8e6, 3.3e6;
-    # greedy 9.2, 9.2 (every evaluation 9.2); episodes of the last 2,500 steps 15.1, 15.0.
-    said("its Q-values have climbed into the thousands and beyond")
-    said("its greedy return is below a random policy's")
-    for seed, r in unstable.items():
-        assert r["panel"] > 1_000, f"seed {seed}: Q should blow up, got {r['panel']:.1f}"
-        assert max(r["evals"]) < 475 and r["greedy"] < RANDOM, f"seed {seed}: {r}"
+def test_the_blow_up_is_the_target_networks_absence(ablation):
+    # "without the target network Q climbs into the millions, with replay or without, and the greedy return is
+    # below a random policy's ... Without replay alone nothing blows up: Q stays about where it is with both
+    # stabilisers, though the training episodes are shorter at this length. The blow-up is the target network's
+    # absence." Measured at RACE = 5,120 (Q panel / training return / greedy), seeds 0, 1, 2: both 14.3 / 80.2 /
+    # 106, 15.6 / 75.8 / 196, 15.8 / 46.0 / 211; no replay 16.8 / 38.4 / 69, 16.2 / 42.5 / 278, 14.5 / 28.4 / 149;
+    # no target network 2.5e6 / 15.3 / 9.2, 2.1e6 / 15.3 / 9.5, 2.6e6 / 14.8 / 9.2; neither 2.8e6, 3.3e6 / 9.2.
+    said("without the target network Q climbs into the millions, with replay or without, and the greedy return "
+         "is below a random policy's")
+    said("Without replay alone nothing blows up: Q stays about where it is with both stabilisers, though the "
+         "training episodes are shorter at this length. The blow-up is the target network's absence.")
+    for seed, table in ablation.items():
+        both, no_replay = table["both"], table["no replay"]
+        for name in ("no target network", "neither"):
+            assert table[name]["q"] > 1e5 and table[name]["greedy"] < RANDOM, (seed, name, table[name])
+        assert both["q"] / 1.5 < no_replay["q"] < both["q"] * 1.5, (seed, both, no_replay)
+        assert no_replay["ret"] < both["ret"], (seed, both, no_replay)
+        assert no_replay["greedy"] > RANDOM and both["greedy"] > RANDOM, (seed, both, no_replay)
+
+
+def test_neither_dqn_nor_double_dqn_overestimates_yet(ablation, lib):
+    # "after `RACE` steps neither overestimates: Q sits *below* the return by tens, near the 15.7 that Step 1's
+    # damped iteration gives after 17 copies ... Double DQN does not change that in one direction: over seeds, its
+    # gap is sometimes smaller, sometimes larger." Measured (max Q / return obtained / gap), DQN vs Double DQN:
+    # seed 0 15.3 / 38.8 / -23.5 vs 15.1 / 48.8 / -33.7; seed 1 15.0 / 56.5 / -41.5 vs 16.5 / 37.6 / -21.1;
+    # seed 2 17.6 / 58.7 / -41.2 vs 15.0 / 53.7 / -38.7; seed 3 -27.9 vs -7.2.
+    said("after `RACE` steps neither overestimates: Q sits *below* the return by tens, near the 15.7")
+    said("its gap is sometimes smaller, sometimes larger")
+    damped = dqn_study.damped_syncs(lib, 1.0, 0.99, 17)[-1]
+    assert round(damped, 1) == 15.7
+    for seed, table in ablation.items():
+        for name in ("both", "double"):
+            over = table[name]["over"]
+            assert over["bias"] < -5 and damped / 2 < over["q"] < damped * 2, (seed, name, over)
+    smaller = [table["double"]["over"]["bias"] > table["both"]["over"]["bias"] for table in ablation.values()]
+    assert any(smaller) and not all(smaller), ablation

@@ -91,3 +91,35 @@ class AlphaFigure:
         buf = io.BytesIO()
         self.figure.savefig(buf, format="png", dpi=80)
         return buf.getvalue()
+
+
+def step_sizes(trainer: Trainer, steps: int) -> np.ndarray:
+    """Train `steps` steps one at a time; the size (global norm) of each step's change of the weights."""
+    sizes, before = [], trainer.model.get_weights()
+    for _ in range(steps):
+        trainer.train(1)
+        after = trainer.model.get_weights()
+        sizes.append(np.sqrt(sum(float(np.sum((a - b) ** 2)) for a, b in zip(after, before))))
+        before = after
+    return np.asarray(sizes)
+
+
+
+def step_size_ratio(alphas=(1.0, 0.5), switch_to: float | None = None, before: int = 1000,
+                    at=(0, 1950), window: int = 50, seed: int = 0, lib=None) -> dict:
+    """Adam and alpha's scale. Two Trainers (alphas[0], alphas[1]) train `before` steps; then, if switch_to is
+    given, the second one switches to it. {steps after that: mean step size of the second / the first, over
+    `window` steps}: about 1 when Adam cancels alpha's scale."""
+    runs = [alpha_trainer(a, seed=seed, lib=lib) for a in alphas]
+    for t in runs:
+        t.train(before)
+    if switch_to is not None:
+        runs[1].set("alpha", switch_to)
+    ratios, done = {}, 0
+    for step in at:
+        for t in runs:
+            if step > done:
+                t.train(step - done)
+        sizes = [step_sizes(t, window).mean() for t in runs]
+        ratios[step], done = float(sizes[1] / sizes[0]), step + window
+    return ratios
