@@ -61,59 +61,18 @@ func qTabularRun(prob *C.double, next *C.int64_t, reward *C.double, terminated *
 		if used != nil {
 			*used = 0
 		}
-		if nS < 1 || nA < 1 || K < 1 {
-			return qlearn.ErrMDPShape
-		}
-		if episodes < 0 || maxSteps < 1 {
-			return qlearn.ErrSteps
-		}
-		n, okTable := qlearn.Size(int64(nS), int64(nA), int64(K))
-		nQ, _ := qlearn.Size(int64(nS), int64(nA))
-		_, okEpisodes := qlearn.Size(int64(episodes))
-		if !okTable || !okEpisodes {
-			return qlearn.ErrLength
-		}
-		if prob == nil || next == nil || reward == nil || terminated == nil || start == nil || q == nil ||
-			(episodes > 0 && (returns == nil || lengths == nil)) || (uniforms == nil && state == nil) {
-			return qlearn.ErrNilPointer
-		}
-		m := qlearn.MDP{
-			States: int(nS), Actions: int(nA), Outcomes: int(K),
-			Prob: floats(prob, C.int64_t(n)), Next: int64s(next, C.int64_t(n)), Reward: floats(reward, C.int64_t(n)),
-			Terminated: bytes(terminated, C.int64_t(n)), Start: floats(start, nS),
-		}
-		p := qlearn.Params{Alpha: float64(alpha), Gamma: float64(gamma), Epsilon: float64(epsilon), MaxSteps: int(maxSteps)}
-		run := func(src qlearn.Source) error {
-			return qlearn.RunEpisodes(m, floats(q, C.int64_t(nQ)), p, int(episodes), src,
-				floats(returns, episodes), int64s(lengths, episodes))
-		}
-
-		if uniforms != nil {
-			if _, ok := qlearn.Size(int64(nUniforms)); !ok {
-				return qlearn.ErrLength
-			}
-			src := &qlearn.UniformSource{U: floats(uniforms, nUniforms)}
-			err := run(src)
-			if used != nil {
-				*used = C.int64_t(src.Used)
-			}
-			return err
-		}
-		if stateLen != qlearn.StateWords {
-			return qlearn.ErrRNGState
-		}
-		buf := uint64s(state, stateLen)
-		src, err := qlearn.LoadPCGSource(buf)
+		m, nQ, err := cMDP(prob, next, reward, terminated, start, nS, nA, K, maxSteps, episodes)
 		if err != nil {
 			return err
 		}
-		drawn := src.Drawn()
-		err = run(src)
-		if used != nil {
-			*used = C.int64_t(src.Drawn() - drawn)
+		if q == nil || (episodes > 0 && (returns == nil || lengths == nil)) || (uniforms == nil && state == nil) {
+			return qlearn.ErrNilPointer
 		}
-		src.Save(buf) // even after an error: the numbers drawn are spent
-		return err
+		p := qlearn.Params{Alpha: float64(alpha), Gamma: float64(gamma), Epsilon: float64(epsilon), MaxSteps: int(maxSteps)}
+		return withSource(state, stateLen, uniforms, nUniforms, used, func(src qlearn.Source) error {
+			return qlearn.RunEpisodes(m, floats(q, C.int64_t(nQ)), p, int(episodes), src,
+				floats(returns, episodes), int64s(lengths, episodes))
+		})
 	}))
 }
 

@@ -80,3 +80,12 @@ def test_greedy_return_is_shown_where_success_means_nothing(lib, env, kw):
     fig = TabularFigure().update(agent.snapshot())
     assert not fig.ax_ok.get_visible() and len(fig.greedy_line.get_xdata()) == 2
     assert len(fig.ok_line.get_xdata()) == 0
+
+
+def test_lesson_03_says_what_the_status_line_shows():
+    from helpers.tooling import notebooks
+
+    text = (notebooks.NOTEBOOK_DIR / "03_q_learning_in_a_table.ipynb").read_text()
+    lake8 = from_gymnasium("FrozenLake-v1", map_name="8x8", is_slippery=True)
+    assert f"{best_within(lake8, lake8.max_steps):.0%}" == "91%" and lake8.max_steps == 200
+    assert "200 steps" in text and "best possible** success within it, 91%" in text

@@ -27,6 +27,10 @@ var (
 	ErrSteps      = newStatus(14, "STEPS", "max steps must be >= 1 and episodes >= 0")
 	ErrUniforms   = newStatus(15, "UNIFORMS", "uniform stream ran out or holds a value outside [0, 1)")
 	ErrRNGState   = newStatus(16, "RNG_STATE", "RNG state must be the 4-word buffer filled by qTabularSeed")
+	ErrRule       = newStatus(17, "RULE", "rule must be a number from the rule table (qTabularRules)")
+	ErrQ2         = newStatus(18, "SECOND_TABLE", "Double Q-learning needs a second table of nS*nA entries (q2), and only it")
+	ErrLegal      = newStatus(19, "LEGAL", "legal action counts must hold nS entries, each in [1, nA]")
+	ErrVisits     = newStatus(20, "VISITS", "visit counts must hold nS*nA entries >= 0, and omega must be in [0, 1]")
 )
 
 // Names for the first status codes, kept for callers that switch on them.

@@ -62,6 +62,10 @@ func TestStatusCodesPinned(t *testing.T) {
 		{ErrSteps, 14, "STEPS"},
 		{ErrUniforms, 15, "UNIFORMS"},
 		{ErrRNGState, 16, "RNG_STATE"},
+		{ErrRule, 17, "RULE"},
+		{ErrQ2, 18, "SECOND_TABLE"},
+		{ErrLegal, 19, "LEGAL"},
+		{ErrVisits, 20, "VISITS"},
 	}
 	if StatusCount() != len(tests) {
 		t.Errorf("StatusCount() = %d; want %d (add new codes to this test)", StatusCount(), len(tests))

@@ -52,6 +52,9 @@ SIGNATURES = {
     "qTabularSeed": ([ctypes.c_uint64, _u64s, _i64], _i),
     "qTabularRun": ([_f64, _i64s, _f64, _u8, _f64, _i64, _i64, _i64, _f64, _d, _d, _d, _i64, _i64,
                      _opt_u64, _i64, _opt_f64, _i64, _opt_i64, _f64, _i64s], _i),
+    "qTabularRules": ([_str, _i64], _i64),
+    "qTabularControl": ([_f64, _i64s, _f64, _u8, _f64, _i64, _i64, _i64, _f64, _i, _opt_f64, _opt_i64, _opt_i64, _d,
+                         _d, _d, _d, _i64, _i64, _opt_u64, _i64, _opt_f64, _i64, _opt_i64, _f64, _i64s], _i),
 }
 
 
