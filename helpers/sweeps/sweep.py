@@ -116,8 +116,8 @@ def run_local(fn, trials, fixed, workers, lib_path, on_result) -> None:
 def sweep(trial, grid: dict, seeds=range(4), *, fixed: dict | None = None, backend: str = "local",
           workers: int | None = None, address: str | None = None, save_to=None, progress: bool = True):
     """Run every (grid point, seed) trial; return a DataFrame, one row per trial, saved to save_to as it grows."""
-    import pandas as pd
-    from tqdm.auto import tqdm
+    import pandas as pd  # noqa: PLC0415 - ~2 s, parent only: the spawned pool workers import this module too
+    from tqdm.auto import tqdm  # noqa: PLC0415 - the same
 
     fn = resolve(trial)
     grid, seeds = check_grid(grid, seeds, getattr(fn, "uses", None))
@@ -187,7 +187,7 @@ def _plain(value):
 
 def load_sweep(folder):
     """The DataFrame saved by sweep(save_to=folder), with its settings in df.attrs."""
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415 - as in sweep()
 
     path = Path(folder) / FILE
     if not path.is_file():
