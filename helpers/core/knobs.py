@@ -2,7 +2,9 @@
 
 Validation, the command line, the sliders and the docstrings all read SPECS
 (knobs that move while training runs) and SIZES (whole numbers fixed when a
-run is built), so a range is never typed twice.
+run is built), so a range is never typed twice. A Range is one setting's
+allowed values; check_fields checks a dataclass whose fields carry theirs
+(the DQN's Settings: its knob fields use SPECS' ranges, its sizes SIZES').
 
     >>> p = Hyperparams(alpha=0.5, gamma=0.9)
     >>> p.observe(lambda change: print(change["name"], change["old"], "->", change["new"]))
