@@ -53,40 +53,51 @@ from threadpoolctl import threadpool_limits
 from helpers.agents.dqn_graph import build_network
 from helpers.agents.qnet import keras, tf
 from helpers.agents.replay import ReplayBuffer
+from helpers.core.knobs import SPECS, Range, check_fields, size_range
 
 EVAL_SEEDS = range(10_000, 10_010)  # the solve criterion's 10 greedy episodes
 FINAL_SEEDS = range(20_000, 20_020)  # 20 other episodes for the final report
 
 
-def _h(text: str, default):
-    """A dataclass field with a help string (shown by the command line)."""
-    return field(default=default, metadata={"help": text})
+def _h(text: str, default, allowed):
+    """A dataclass field with a help string (shown by the command line) and its allowed values (a Range, or bool)."""
+    return field(default=default, metadata={"help": text, "allowed": allowed})
+
+
+POSITIVE, STEPS = Range(0, open_low=True), Range(1, 10**9, whole=True)
 
 
 @dataclass
 class Settings:
-    """Every setting of the DQN, with its default and what it does."""
+    """Every setting of the DQN: what it does, its default, its allowed values (checked on creation)."""
 
-    alpha: float = _h("how far each target moves from Q̄(s,a) toward the TD target (1 = textbook DQN)", 1.0)
-    gamma: float = _h("discount factor", 0.99)
-    learning_rate: float = _h("Adam's learning rate", 2.3e-3)
-    hidden: tuple = _h("hidden layer widths of the network 4 -> ... -> 2", (128, 128))
-    huber_delta: float = _h("Huber loss: quadratic within delta, linear outside (robust to big errors)", 1.0)
-    clip_norm: float = _h("clip the gradient's global norm to this", 10.0)
-    double_dqn: bool = _h("the online network picks a', the target network evaluates it", False)
-    replay: bool = _h("sample batches from a replay buffer (False: the latest transitions only)", True)
-    buffer_size: int = _h("replay buffer capacity, in transitions", 100_000)
-    batch_size: int = _h("transitions per gradient step", 64)
-    learning_starts: int = _h("environment steps before the first gradient step", 1_000)
-    train_freq: int = _h("environment steps between two training phases", 256)
-    gradient_steps: int = _h("gradient steps per training phase", 128)
-    target_network: bool = _h("bootstrap from a frozen copy Q̄ (False: from the online network)", True)
-    target_sync: int = _h("environment steps between two copies online -> Q̄", 256)
-    epsilon_start: float = _h("exploration at the start of the decay", 1.0)
-    epsilon: float = _h("exploration after the decay (the ε slider)", 0.04)
-    epsilon_decay: int = _h("environment steps of linear decay from epsilon_start to epsilon", 8_000)
-    eval_every: int = _h("environment steps between two greedy evaluations (10 training phases)", 2_560)
-    solved_at: float = _h("solved when the greedy mean over EVAL_SEEDS reaches this", 475.0)
+    alpha: float = _h("how far each target moves from Q̄(s,a) toward the TD target (1 = textbook DQN)", 1.0,
+                      SPECS["alpha"].range)
+    gamma: float = _h("discount factor", 0.99, SPECS["gamma"].range)
+    learning_rate: float = _h("Adam's learning rate", 2.3e-3, SPECS["learning_rate"].range)
+    hidden: tuple = _h("hidden layer widths of the network 4 -> ... -> 2", (128, 128), size_range("hidden"))
+    huber_delta: float = _h("Huber loss: quadratic within delta, linear outside (robust to big errors)", 1.0,
+                            POSITIVE)
+    clip_norm: float = _h("clip the gradient's global norm to this", 10.0, POSITIVE)
+    double_dqn: bool = _h("the online network picks a', the target network evaluates it", False, bool)
+    replay: bool = _h("sample batches from a replay buffer (False: the latest transitions only)", True, bool)
+    buffer_size: int = _h("replay buffer capacity, in transitions", 100_000, Range(1, 10**7, whole=True))
+    batch_size: int = _h("transitions per gradient step", 64, size_range("batch_size"))
+    learning_starts: int = _h("environment steps before the first gradient step", 1_000,
+                              Range(0, 10**9, whole=True))
+    train_freq: int = _h("environment steps between two training phases", 256, STEPS)
+    gradient_steps: int = _h("gradient steps per training phase", 128, Range(1, 10**5, whole=True))
+    target_network: bool = _h("bootstrap from a frozen copy Q̄ (False: from the online network)", True, bool)
+    target_sync: int = _h("environment steps between two copies online -> Q̄", 256, STEPS)
+    epsilon_start: float = _h("exploration at the start of the decay", 1.0, SPECS["epsilon"].range)
+    epsilon: float = _h("exploration after the decay (the ε slider)", 0.04, SPECS["epsilon"].range)
+    epsilon_decay: int = _h("environment steps of linear decay from epsilon_start to epsilon", 8_000,
+                            Range(0, 10**9, whole=True))
+    eval_every: int = _h("environment steps between two greedy evaluations (10 training phases)", 2_560, STEPS)
+    solved_at: float = _h("solved when the greedy mean over EVAL_SEEDS reaches this", 475.0, Range())
+
+    def __post_init__(self):
+        check_fields(self)  # a bad value fails here, by name, not later as NaN weights or a ZeroDivisionError
 
     def replace(self, **changes) -> Settings:
         return dataclasses.replace(self, **changes)

@@ -128,8 +128,8 @@ class DQNAgent(Steerable):
 
     def play_greedy(self, seed: int = 0, every: int = 2, scale: float = 0.5):
         """One greedy episode as an animated GIF (gymnasium's rgb_array frames): see the pole balance."""
-        from IPython.display import Image
-        from PIL import Image as PILImage
+        from IPython.display import Image  # noqa: PLC0415 - only to watch: headless runs never load IPython
+        from PIL import Image as PILImage  # noqa: PLC0415 - nor PIL
 
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # pygame draws off screen, no display needed
         env = gym.make(self.env_id, render_mode="rgb_array")

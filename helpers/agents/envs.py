@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import gymnasium as gym
 import numpy as np
 
 RANDOM = "random"
@@ -26,8 +27,6 @@ class RandomStates:
     """
 
     def __init__(self, num_envs: int, n_features: int = 4, n_actions: int = 2):
-        import gymnasium as gym
-
         self.num_envs = num_envs
         self.single_observation_space = gym.spaces.Box(0.0, 1.0, (n_features,), np.float32)
         self.single_action_space = gym.spaces.Discrete(n_actions)
@@ -50,8 +49,6 @@ class RandomStates:
 
 def make_env(env: str, num_envs: int):
     """A batch of num_envs environments: 'random' (the article's) or a gymnasium id such as 'CartPole-v1'."""
-    import gymnasium as gym
-
     if env == RANDOM:
         return RandomStates(num_envs)
     if not isinstance(env, str):
@@ -71,8 +68,6 @@ def make_env(env: str, num_envs: int):
 
 def random_policy_returns(env_id: str, seeds) -> np.ndarray:
     """Returns of a uniformly random policy, one episode per seed (the baseline to beat)."""
-    import gymnasium as gym  # as elsewhere in this module: gymnasium loads when an environment is made
-
     out = []
     for seed in seeds:
         env = gym.make(env_id)

@@ -26,7 +26,7 @@ def _import_tensorflow_quietly():
     saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(devnull, 2)
-        import tensorflow
+        import tensorflow  # noqa: PLC0415 - on first use, with C++'s stderr silenced; `import helpers` stays cheap
 
         tensorflow.config.list_physical_devices("GPU")  # the CUDA probe happens now, quietly
     finally:

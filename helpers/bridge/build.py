@@ -26,6 +26,7 @@ from pathlib import Path
 
 from helpers.bridge import toolchain
 from helpers.bridge.toolchain import ToolMissingError  # part of this module's errors
+from helpers.core.durable import writable_folder
 from helpers.core.home import (  # noqa: F401 - the lessons' names (core/home.py says where)
     BUILD_DIR,
     GO_DIR,
@@ -150,13 +151,10 @@ def check_c_compiler() -> str:
 def _writable_folder(out_dir: Path) -> Path:
     """Create out_dir if needed and prove it can be written, or raise FolderNotWritableError."""
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out_dir):
-            pass
+        return writable_folder(out_dir)
     except OSError as e:
         raise FolderNotWritableError(f"The build folder {out_dir} cannot be written ({e.strerror}). "
                                      "Make it writable, or set QKIT_BUILD_DIR to a folder you own.") from None
-    return out_dir
 
 
 _GO_ERROR_LINE = re.compile(r"^\S*\.go:\d+(:\d+)?: ", re.M)

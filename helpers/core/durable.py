@@ -60,6 +60,15 @@ def write_text_durably(path: Path, text: str) -> None:
     write_durably(path, lambda tmp: tmp.write_text(text))
 
 
+def writable_folder(folder) -> Path:
+    """Create folder if needed and prove a file can be written in it (an OSError says why not)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=folder):
+        pass
+    return folder
+
+
 def scratch_folder(prefix: str) -> Path:
     """A new private temp folder for this process's scratch files, named prefix + PID.
 

@@ -2,7 +2,9 @@
 
 Validation, the command line, the sliders and the docstrings all read SPECS
 (knobs that move while training runs) and SIZES (whole numbers fixed when a
-run is built), so a range is never typed twice.
+run is built), so a range is never typed twice. A Range is one setting's
+allowed values; check_fields checks a dataclass whose fields carry theirs
+(the DQN's Settings: its knob fields use SPECS' ranges, its sizes SIZES').
 
     >>> p = Hyperparams(alpha=0.5, gamma=0.9)
     >>> p.observe(lambda change: print(change["name"], change["old"], "->", change["new"]))
@@ -18,10 +20,44 @@ kernel's main thread and the training thread can share one instance.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from traitlets import Float, HasTraits, TraitError
+
+
+@dataclass(frozen=True)
+class Range:
+    """Where a setting's value may lie: a finite number from low to high (low excluded if open_low), or a whole one."""
+
+    low: float = -math.inf
+    high: float = math.inf
+    open_low: bool = False
+    whole: bool = False
+
+    def rule(self) -> str:
+        """'in [0, 1]', '> 0', '>= 1 and <= 65,536', ..."""
+        if self.whole:
+            return f">= {self.low:,}" + (f" and <= {self.high:,}" if self.high < math.inf else "")
+        if self.high == math.inf:
+            return "" if self.low == -math.inf else f"{'>' if self.open_low else '>='} {self.low:g}"
+        return f"in {'(' if self.open_low else '['}{self.low:g}, {self.high:g}]"
+
+    def contains(self, v) -> bool:
+        """True if v is a number of the right kind inside the range (False for NaN, infinities, bools)."""
+        kinds = (int, np.integer) if self.whole else (int, float, np.integer, np.floating)
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, kinds) or not (self.whole or math.isfinite(v)):
+            return False
+        return (self.low < v if self.open_low else self.low <= v) and v <= self.high
+
+    def check(self, name: str, v, meaning: str):
+        """v (as an int or a float) if contained, or a ValueError naming the setting, its rule and the value."""
+        if not self.contains(v):
+            kind = "a whole number" if self.whole else "a finite number"
+            raise ValueError(f"{name} must be {kind} {self.rule()} ({meaning}); got {v!r}".replace("  ", " "))
+        return int(v) if self.whole else float(v)
 
 
 @dataclass(frozen=True)
@@ -34,10 +70,15 @@ class Spec:
     high: float = 1.0
     open_low: bool = False
 
+    @property
+    def range(self) -> Range:
+        return Range(self.low, self.high, self.open_low)
+
     def rule(self) -> str:
-        return f"in {'(' if self.open_low else '['}{self.low:g}, {self.high:g}]"
+        return self.range.rule()
 
     def contains(self, v: float) -> bool:
+        """v inside the range; v is a float (check() makes sure). Fast: each Go call checks its knobs."""
         return (self.low < v if self.open_low else self.low <= v) and v <= self.high  # False for NaN
 
 
@@ -78,12 +119,36 @@ def check(name: str, v) -> float:
     return float(v)
 
 
+def size_range(name: str) -> Range:
+    """SIZES[name]'s bounds as a Range of whole numbers."""
+    _, low, high = SIZES[name]
+    return Range(low, high, whole=True)
+
+
 def check_size(name: str, v) -> int:
     """v as an int inside SIZES[name]'s bounds, or a ValueError that names the setting."""
-    meaning, low, high = SIZES[name]
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or not low <= v <= high:
-        raise ValueError(f"{name} must be a whole number >= {low} and <= {high:,} ({meaning}); got {v!r}")
-    return int(v)
+    return size_range(name).check(name, v, SIZES[name][0])
+
+
+def check_fields(settings) -> None:
+    """Check each field of a dataclass against its metadata["allowed"] (a Range, or bool); store the clean value.
+
+    A tuple-valued field (e.g. layer widths) must be a non-empty sequence whose items each fit the Range."""
+    for f in dataclasses.fields(settings):
+        allowed, v, meaning = f.metadata["allowed"], getattr(settings, f.name), f.metadata.get("help", f.name)
+        if allowed is bool:
+            if not isinstance(v, (bool, np.bool_)):
+                raise ValueError(f"{f.name} must be True or False ({meaning}); got {v!r}")
+            v = bool(v)
+        elif isinstance(f.default, tuple):
+            if not isinstance(v, (tuple, list)) or not v:
+                kind = "whole" if allowed.whole else "finite"
+                raise ValueError(f"{f.name} must be a non-empty tuple of {kind} numbers {allowed.rule()} ({meaning}); "
+                                 f"got {v!r}")
+            v = tuple(allowed.check(f"{f.name}[{i}]", item, meaning) for i, item in enumerate(v))
+        else:
+            v = allowed.check(f.name, v, meaning)
+        object.__setattr__(settings, f.name, v)  # works on frozen dataclasses too
 
 
 class _Knob(Float):

@@ -45,6 +45,6 @@ def progress_bar(iterable, enabled: bool, desc: str, unit: str, total=None):
     """A tqdm progress bar (a widget in notebooks) when enabled, else the iterable / None."""
     if not enabled:
         return iterable
-    from tqdm.auto import tqdm
+    from tqdm.auto import tqdm  # noqa: PLC0415 - tqdm.auto probes IPython and widgets: only when a bar is shown
 
     return tqdm(iterable, desc=desc, unit=unit, total=total)

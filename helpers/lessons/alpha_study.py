@@ -69,8 +69,8 @@ class AlphaFigure:
     """Two panels, one line per alpha: mean Q by step (left), loss by step on a log scale (right)."""
 
     def __init__(self, runs: dict, title: str = ""):
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
+        from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415 - matplotlib when drawn
+        from matplotlib.figure import Figure  # noqa: PLC0415 - (a second) only when a figure is drawn
 
         self.figure = Figure(figsize=(11, 4))
         FigureCanvasAgg(self.figure)

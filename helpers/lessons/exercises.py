@@ -16,6 +16,8 @@ number or an array of numbers, so a half-finished answer always gets its hint.
 
 from __future__ import annotations
 
+import numpy as np
+
 # ASCII on purpose: "✅" is an emoji and shows as an empty box where no emoji font
 # is installed (many Linux desktops, minimal containers). Every font has "PASS".
 PASS_MARK = "PASS"
@@ -37,8 +39,6 @@ def check(number: int, passed, *, hint: str = "", success: str = "correct") -> b
 
 def close(a, b, tol: float = 1e-9) -> bool:
     """True when a and b are numbers (or arrays) equal within tol; False for None or non-numbers."""
-    import numpy as np
-
     if a is None or b is None:
         return False
     try:

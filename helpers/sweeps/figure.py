@@ -28,7 +28,7 @@ def summary(df, metric: str = "success", rows: str = "alpha", cols: str = "gamma
 def heatmap(df, metric: str = "success", rows: str = "alpha", cols: str = "gamma", spread: str = "std",
             ax=None, cmap: str = "viridis"):
     """Mean over seeds as colour; '± std' (spread='std') or 'min–max' (spread='range') as text. Returns the figure."""
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # noqa: PLC0415 - matplotlib (~2 s) only when a figure is drawn
 
     if spread not in ("std", "range"):
         raise ValueError(f"spread must be 'std' or 'range'; got {spread!r}")

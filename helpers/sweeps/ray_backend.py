@@ -31,8 +31,8 @@ INSTALL = "Ray is an optional extra: pip install -e '.[sweep]' (then restart the
 def _import_ray():
     """ray and ray.tune, or an ImportError that says how to install them."""
     try:
-        import ray
-        from ray import tune
+        import ray  # noqa: PLC0415 - an optional extra, loaded only for backend="ray"
+        from ray import tune  # noqa: PLC0415 - the same
     except ImportError as e:
         raise ImportError(f"backend='ray' needs Ray Tune ({e}). {INSTALL}") from e
     return ray, tune

@@ -15,11 +15,11 @@ import argparse
 import math
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from helpers import fast_mode
+from helpers.core.durable import writable_folder
 from helpers.core.knobs import SPECS, check, check_size
 from helpers.runs import runfolder
 
@@ -61,9 +61,7 @@ def _out(text: str) -> Path:
     if out.exists() and not out.is_dir():
         raise argparse.ArgumentTypeError(f"{out} exists and is not a folder: choose another --out")
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out):
-            pass
+        writable_folder(out)
     except OSError as e:
         raise argparse.ArgumentTypeError(f"cannot write into {out} ({e.strerror}): choose another --out") from None
     return out
