@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 
 from helpers.agents.qnet import build_q_network, load_model
 from helpers.runs.history import History, equal
-from helpers.runs.runstore import DamagedRunError, Run, export_csv, load_run, save_run
+from helpers.runs.runstore import DamagedRunError, Run, RunInUseError, export_csv, load_run, save_run
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -85,7 +86,7 @@ def test_a_new_save_replaces_the_old_and_cleans_leftovers(run):
     record(history, 150)
     nudge(model)
     save_run(folder, kind="Trainer", model=model, history=history, config=settings(history))
-    assert sorted(p.name for p in folder.iterdir()) == ["CURRENT", "qkit-run.json", current(folder).name]
+    assert sorted(p.name for p in folder.iterdir()) == ["CURRENT", "LOCK", "qkit-run.json", current(folder).name]
     assert current(folder).name.startswith("save-000100-")
     loaded = load_run(folder, load_model)
     assert len(loaded.history) == 150 and int(loaded.model.optimizer.iterations.numpy()) == 4
@@ -156,7 +157,8 @@ def test_a_run_folder_is_marked_and_only_the_kits_saves_are_deleted(run):
     (folder / "save-later").mkdir()
     save_run(folder, kind="Trainer", model=model, history=history, config=settings(history))
     left = sorted(p.name for p in folder.iterdir())
-    assert left == sorted(["CURRENT", "qkit-run.json", current(folder).name, old.name, stray.name, "save-later"])
+    kept = [old.name, stray.name, "save-later"]
+    assert left == sorted(["CURRENT", "LOCK", "qkit-run.json", current(folder).name, *kept])
     assert (stray / "photo.jpg").read_text() == "precious" and (old / "notes.txt").read_text() == "mine"
     with pytest.raises(ValueError, match="not saving a DQNAgent into .*: it holds a Trainer run"):
         save_run(folder, kind="DQNAgent", model=model, history=history, config=settings(history))
@@ -362,3 +364,80 @@ def test_a_kill_at_any_moment_leaves_a_complete_run(tmp_path):
         zygote.wait(10)
     print(f"{kills} kills, {inside} inside save_run")
     assert inside >= 10, f"only {inside} of {kills} kills landed inside save_run"
+
+
+# -- one writer at a time; readers never see a false damage ---------------------------------
+
+
+def save_for(folder: str, seconds: float) -> None:
+    """A writer process: once told to go, save again and again for `seconds`; print how many saves went in and
+    how many were refused."""
+    model, history = build_q_network(4, 2, 32, 1e-3, seed=0), History(n_actions=2)
+    done = busy = 0
+    print("ready", flush=True)
+    sys.stdin.readline()
+    stop = time.monotonic() + seconds
+    while time.monotonic() < stop:
+        record(history, len(history) + 37)
+        nudge(model)
+        try:
+            save_run(folder, kind="Trainer", model=model, history=history, config=settings(history))
+            done += 1
+        except RunInUseError as e:
+            assert f"in use by process {os.getppid()}" not in str(e), "the other writer is a sibling, not the parent"
+            assert "in use by process " in str(e) and "Wait until that save is done" in str(e), str(e)
+            busy += 1
+    print(done, busy, flush=True)
+
+
+def test_two_writer_processes_and_a_reader_share_a_run_folder(tmp_path):
+    folder, seconds = tmp_path / "shared", 12.0
+    code = f"import sys; sys.path.insert(0, 'tests'); import test_runstore as t; t.save_for({str(folder)!r}, {seconds})"
+    writers = [subprocess.Popen([PYTHON, "-c", code], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=dict(os.environ, TMPDIR=str(tmp_path)))
+               for _ in range(2)]
+    loads = 0
+    try:
+        for w in writers:  # both have imported TensorFlow and built their model: start them together
+            assert w.stdout.readline() == "ready\n", w.stderr.read()[-3000:]
+        for w in writers:
+            w.stdin.write("go\n")
+            w.stdin.flush()
+        wait_until(lambda: (folder / "CURRENT").exists(), "a first save", timeout=90)
+        while any(w.poll() is None for w in writers):
+            run = load_run(folder, load_model)  # never a DamagedRunError while the writers replace saves
+            assert len(run.history) == run.config["step_count"]
+            loads += 1
+    finally:
+        results = [w.communicate(timeout=180) for w in writers]
+    for w, (_, err) in zip(writers, results):
+        assert w.returncode == 0, err[-3000:]
+    (done_a, busy_a), (done_b, busy_b) = [map(int, out.split()) for out, _ in results]
+    print(f"saves {done_a} + {done_b}, refused {busy_a} + {busy_b}, loads {loads}")
+    assert done_a and done_b and busy_a + busy_b, "both wrote, and they met at least once"
+    assert loads >= 5
+    assert load_run(folder, load_model).path.name == (folder / "CURRENT").read_text().strip()
+
+
+def test_two_threads_saving_into_one_folder(run):
+    folder, model, history, config = run
+    outcomes, stop = [], time.monotonic() + 6
+
+    def saver():
+        while time.monotonic() < stop:
+            try:
+                save_run(folder, kind="Trainer", model=model, history=history, config=config)
+                outcomes.append("saved")
+            except RunInUseError as e:
+                assert "in use by this process (another thread is saving)" in str(e)
+                outcomes.append("busy")
+            except BaseException as e:  # anything else fails the test below
+                outcomes.append(repr(e))
+
+    threads = [threading.Thread(target=saver) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert set(outcomes) == {"saved", "busy"}, [o for o in outcomes if o not in ("saved", "busy")][:3]
+    assert len(load_run(folder, load_model).history) == len(history)

@@ -20,7 +20,8 @@ that is not empty and has no marker is the user's: save_run refuses it. A kill
 before the replace leaves CURRENT naming the previous save; after it, the new one.
 Folders that CURRENT does not name are never read.
 load_run checks that the files are complete and belong together; anything wrong
-raises DamagedRunError naming the file. One process saves into a folder at a time.
+raises DamagedRunError naming the file. One writer at a time holds the folder's
+LOCK; another gets RunInUseError (runfolder.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import re
 import secrets
 import shutil
 import zipfile
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,8 +39,9 @@ from typing import Any
 from helpers.core.durable import DamagedRunError, fsync_path, write_text_durably
 from helpers.runs import runfolder
 from helpers.runs.history import History
+from helpers.runs.runfolder import RunInUseError
 
-__all__ = ["DamagedRunError", "Run", "export_csv", "load_run", "save_run"]
+__all__ = ["DamagedRunError", "Run", "RunInUseError", "export_csv", "load_run", "save_run"]
 
 FORMAT = 1
 MODEL, HISTORY, CONFIG, CURRENT = "model.keras", "history.sqlite", "config.json", "CURRENT"
@@ -67,20 +70,23 @@ def save_run(folder, *, kind: str, model, history: History, config: dict) -> Pat
     if problems:
         raise ValueError(f"not saving into {folder}: {'; '.join(problems)}. Pause training before saving, "
                          "and pass the model, history and settings of the same run.")
-    runfolder.claim(folder, kind)  # refuses a folder that holds anything but the kit's runs
-    save = folder / f"save-{runfolder.next_number(folder):06d}-{secrets.token_hex(4)}"
-    save.mkdir()
-    model.save(save / MODEL)
-    fsync_path(save / MODEL)
-    history.save(save / HISTORY)
-    if len(history) != checks["history_rows"]:
-        shutil.rmtree(save, ignore_errors=True)
-        raise ValueError(f"not saving into {folder}: the history grew while saving. Pause training first.")
-    text = json.dumps({"format": FORMAT, "config": config, "checks": checks}, indent=2, default=_plain)
-    write_text_durably(save / CONFIG, text + "\n")
-    fsync_path(save)
-    write_text_durably(folder / CURRENT, save.name + "\n")  # the moment the new save becomes the run
-    runfolder.remove_all_but(folder, save.name)
+    runfolder.check_claim(folder, kind)  # refuses a folder that holds anything but the kit's runs
+    folder.mkdir(parents=True, exist_ok=True)
+    with runfolder.locked(folder):  # one writer at a time: RunInUseError names the other
+        runfolder.claim(folder, kind)
+        save = folder / f"save-{runfolder.next_number(folder):06d}-{secrets.token_hex(4)}"
+        save.mkdir()
+        model.save(save / MODEL)
+        fsync_path(save / MODEL)
+        history.save(save / HISTORY)
+        if len(history) != checks["history_rows"]:
+            shutil.rmtree(save, ignore_errors=True)
+            raise ValueError(f"not saving into {folder}: the history grew while saving. Pause training first.")
+        text = json.dumps({"format": FORMAT, "config": config, "checks": checks}, indent=2, default=_plain)
+        write_text_durably(save / CONFIG, text + "\n")
+        fsync_path(save)
+        write_text_durably(folder / CURRENT, save.name + "\n")  # the moment the new save becomes the run
+        runfolder.remove_all_but(folder, save.name)
     return folder
 
 
@@ -127,14 +133,36 @@ def _plain(value):
 def load_run(folder, load_model) -> Run:
     """The save CURRENT names in folder, checked: DamagedRunError names any file that is wrong.
 
-    load_model(path) reads a model file (agents.qnet.load_model): the run store itself knows no Keras."""
+    load_model(path) reads a model file (agents.qnet.load_model): the run store itself knows no Keras.
+    A save being read is pinned (runfolder.pinned): a writer that replaces it meanwhile leaves it for later."""
     folder = Path(folder)
+    for _ in range(10):
+        name = _current(folder)
+        with runfolder.pinned(folder / name) if runfolder.SAVE_NAME.fullmatch(name) else nullcontext(False) as here:
+            try:
+                return _load_save(folder, name, load_model)
+            except Exception:  # damage, or a save deleted by a newer one before we pinned it
+                if here or _current(folder) == name:
+                    raise  # it was pinned, or nothing moved: the damage is real
+    raise DamagedRunError(folder / CURRENT, "changed ten times while loading: another process saves there "
+                                            "without pause", "Load it once that process has stopped.")
+
+
+def _current(folder: Path) -> str:
+    """The save folder name CURRENT holds ('' for a legacy folder without CURRENT)."""
+    try:
+        return (folder / CURRENT).read_text(errors="replace").strip()
+    except FileNotFoundError:
+        return ""
+
+
+def _load_save(folder: Path, name: str, load_model) -> Run:
+    """Load and check the save `name` of folder."""
     if not (folder / CURRENT).is_file():
         if (folder / "trainer.json").is_file():
             return _load_legacy(folder, load_model)
         why = "the folder does not exist" if not folder.is_dir() else f"there is no {CURRENT} file"
         raise DamagedRunError(folder, f"no saved run here ({why})", "Check the path, or save a run there first.")
-    name = (folder / CURRENT).read_text(errors="replace").strip()
     save = folder / name
     if not re.fullmatch(r"save-\d+-\w+", name) or not save.is_dir():
         raise DamagedRunError(folder / CURRENT, f"names the save folder {name!r}, which is missing", ADVICE)
