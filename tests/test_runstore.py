@@ -16,7 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers.agents.dqn import Settings
+from helpers.agents.dqn_agent import DQNAgent
 from helpers.agents.qnet import build_q_network, load_model
+from helpers.agents.tabular_agent import TabularAgent
 from helpers.runs.history import History, equal
 from helpers.runs.runstore import DamagedRunError, Run, RunInUseError, export_csv, load_run, save_run
 
@@ -274,12 +277,15 @@ sys.path.insert(0, "tests")
 import test_runstore
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps killed workers
 for line in sys.stdin:
-    folder, steps, log = line.split()
+    kind, folder, steps, log = line.split()
     pid = os.fork()
     if pid == 0:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         try:
-            test_runstore.save_forever(folder, int(steps), log)
+            if kind == "Trainer":
+                test_runstore.save_forever(folder, int(steps), log)
+            else:
+                test_runstore.agent_saves_forever(kind, folder, log)
         finally:
             os._exit(1)
     print(pid, flush=True)
@@ -334,7 +340,41 @@ def check_after_kill(folder: Path, lines: list[list[str]], replayed: list, refer
     return inside
 
 
-def test_a_kill_at_any_moment_leaves_a_complete_run(tmp_path):
+def make_agent(kind: str, lib):
+    """A small, quick agent of this kind (seeded)."""
+    if kind == "TabularAgent":
+        return TabularAgent.create("FrozenLake-v1", is_slippery=True, seed=0, chunk=20, lib=lib)
+    settings = Settings(learning_starts=32, train_freq=16, gradient_steps=2, target_sync=16, buffer_size=1_000)
+    return DQNAgent(settings, lib=lib, seed=0, chunk=16)
+
+
+def agent_saves_forever(kind: str, folder: str, log: str) -> None:
+    """The process that gets killed: train one step and save the agent, again and again, logging each save."""
+    from helpers.bridge import golib
+
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    agent = make_agent(kind, golib.load())
+    while True:
+        agent.train(1)
+        os.write(fd, f"saving {agent.step_count}\n".encode())
+        agent.save(folder)
+        os.write(fd, f"saved {agent.step_count}\n".encode())
+
+
+def check_agent_after_kill(kind: str, lib, folder: Path, lines: list[list[str]]) -> bool:
+    """The agent loads with the steps of the last completed save, or of the one being written."""
+    completed = [int(n) for word, n in lines if word == "saved"]
+    inside = lines[-1][0] == "saving"
+    allowed = {completed[-1], int(lines[-1][1])} if inside else {completed[-1]}
+    agent = {"DQNAgent": DQNAgent, "TabularAgent": TabularAgent}[kind].load(folder, lib=lib)
+    assert agent.step_count in allowed, f"loaded {agent.step_count} steps; the worker saved {completed}, {lines[-1]}"
+    assert len(agent.history) == agent.step_count and agent.history.last()["step"] == agent.step_count - 1
+    return inside
+
+
+@pytest.mark.parametrize("kind", ["Trainer", "DQNAgent", "TabularAgent"])
+def test_a_kill_at_any_moment_leaves_a_complete_run(tmp_path, kind, request):
+    lib = request.getfixturevalue("lib") if kind != "Trainer" else None  # built before the workers load it
     folder, spools = tmp_path / "run", tmp_path / "spools"
     spools.mkdir()  # killed workers cannot delete their History spools: keep them in tmp_path
     rng, reference = random.Random(0), build_q_network(4, 2, 32, 1e-3, seed=0)
@@ -346,7 +386,7 @@ def test_a_kill_at_any_moment_leaves_a_complete_run(tmp_path):
     try:
         while kills < 20 or (inside < 10 and kills < 40):
             log = tmp_path / f"worker-{kills}.log"
-            zygote.stdin.write(f"{folder} {1000 * (kills + 1)} {log}\n")
+            zygote.stdin.write(f"{kind} {folder} {1000 * (kills + 1)} {log}\n")
             zygote.stdin.flush()
             line = zygote.stdout.readline()
             assert line, f"the fork server died: {(tmp_path / 'zygote.err').read_text()[-3000:]}"
@@ -356,14 +396,16 @@ def test_a_kill_at_any_moment_leaves_a_complete_run(tmp_path):
             os.kill(pid, signal.SIGKILL)
             wait_until(lambda pid=pid: not alive(pid), "the killed worker to be gone", timeout=10)
             kills += 1
-            inside += check_after_kill(folder, [w.split() for w in log.read_text().splitlines()], replayed, reference)
+            lines = [w.split() for w in log.read_text().splitlines()]
+            inside += check_after_kill(folder, lines, replayed, reference) if kind == "Trainer" else \
+                check_agent_after_kill(kind, lib, folder, lines)
     finally:
         if pid and alive(pid):
             os.kill(pid, signal.SIGKILL)
         zygote.stdin.close()
         zygote.wait(10)
-    print(f"{kills} kills, {inside} inside save_run")
-    assert inside >= 10, f"only {inside} of {kills} kills landed inside save_run"
+    print(f"{kind}: {kills} kills, {inside} inside a save")
+    assert inside >= 10, f"only {inside} of {kills} kills landed inside a save"
 
 
 # -- one writer at a time; readers never see a false damage ---------------------------------

@@ -26,7 +26,7 @@ FORMAT = 1
 FIELDS = ("step", "episode", "samples", "time", "loss", "alpha", "gamma", "epsilon",
           "learning_rate", "episode_return")
 INT_FIELDS = ("step", "episode", "samples")
-NAN_OK = ("loss", "epsilon", "episode_return")  # plus every q_mean_* column
+NAN_OK = ("loss", "epsilon", "learning_rate", "episode_return")  # + every q_mean_*; a table has no learning rate
 
 
 def step_columns(n_actions: int) -> list[str]:

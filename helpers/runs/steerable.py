@@ -4,7 +4,9 @@ A subclass implements ``_one_step()`` (one training step, which starts with
 ``p = self._step_values()`` and ends by recording under ``self._params_lock``),
 ``_rebuild()`` (back to step 0) and ``config()``; it gets start/pause/resume/
 stop/reset/train, the status, knob changes recorded at the step they take
-effect, and samples per second.
+effect, and samples per second. For save()/load() it says what differs:
+``_saved()`` (its Keras model, or its arrays), ``_from_run(run, lib)`` (an
+agent rebuilt from a loaded run) and, with a model, ``model_loader``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import weakref
 
 from helpers.core.knobs import NAMES, Hyperparams, check_size
 from helpers.core.timing import progress_bar
+from helpers.runs import runstore
 from helpers.runs.lifecycle import Runner, Status
 
 _live: weakref.WeakSet[Steerable] = weakref.WeakSet()
@@ -180,3 +183,33 @@ class Steerable:
             self.history.clear()
             self._step_count = self._episode = 0
         self._rate = 0.0
+
+
+    # -- files: one save() and load() for every agent; a subclass says what differs --------------
+
+    model_loader = None  # reads a saved Keras model (agents.qnet.load_model); None for an agent without one
+
+    def _saved(self) -> dict:
+        """What a save holds besides the history and config(): {"model": a Keras model} or {"arrays": {...}}."""
+        raise NotImplementedError
+
+    @classmethod
+    def _from_run(cls, run: runstore.Run, lib):
+        """An agent built from a loaded run's settings and model or arrays (load() then adds history, counters)."""
+        raise NotImplementedError
+
+    def save(self, path):
+        """Save this run into the run folder `path`, atomically (runs.runstore); it keeps training if it was."""
+        with self._runner.between_steps():  # a consistent picture whatever other threads do
+            with self._params_lock:
+                config, saved = self.config(), self._saved()
+            return runstore.save_run(path, kind=type(self).__name__, history=self.history, config=config, **saved)
+
+    @classmethod
+    def load(cls, path, lib=None):
+        """An agent restored from save(path): its model or arrays, history, counters and knobs."""
+        run = runstore.load_run(path, cls.model_loader, kind=cls.__name__)
+        agent = cls._from_run(run, lib)
+        agent.history = run.history
+        agent._step_count, agent._episode = run.config["step_count"], run.config["episode"]
+        return agent
