@@ -403,7 +403,11 @@ def test_a_kill_at_any_moment_leaves_a_complete_run(tmp_path, kind, request):
         if pid and alive(pid):
             os.kill(pid, signal.SIGKILL)
         zygote.stdin.close()
-        zygote.wait(10)
+        try:
+            zygote.wait(30)
+        except subprocess.TimeoutExpired:  # a loaded machine: its exit may lag; it has served its purpose
+            zygote.kill()
+            zygote.wait()
     print(f"{kind}: {kills} kills, {inside} inside a save")
     assert inside >= 10, f"only {inside} of {kills} kills landed inside a save"
 

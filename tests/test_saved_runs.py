@@ -10,7 +10,7 @@ from helpers.agents.dqn_agent import DQNAgent
 from helpers.agents.tabular_agent import TabularAgent
 from helpers.agents.trainer import Trainer
 from helpers.runs.history import equal
-from helpers.runs.runstore import WrongKindError
+from helpers.runs.runstore import DamagedRunError, WrongKindError
 
 
 def current(folder: Path) -> Path:
@@ -98,3 +98,68 @@ def test_save_needs_a_folder_name(tabular, tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="needs a folder name"):
         tabular.save("")
     assert list(tmp_path.iterdir()) == []
+
+
+# -- every saved value is checked as a new one would be ----------------------------------------
+
+
+def _edit(section: str, **changes):
+    def edit(save: Path):
+        saved = json.loads((save / "config.json").read_text())
+        (saved[section] if section else saved).update(changes)
+        (save / "config.json").write_text(json.dumps(saved))
+    return edit
+
+
+BAD_VALUES = {
+    "huge batch": (_edit("config", batch_size=10**9), "batch_size must be a whole number >= 1 and <= 65,536"),
+    "empty batch": (_edit("config", batch_size=0), "batch_size must be a whole number >= 1"),
+    "alpha 5": (_edit("config", alpha=5), "alpha is .* must be in \\[0, 1\\]; got 5"),
+    "newer format": (_edit("", format=99), "written by a newer kit \\(run format 99; this kit reads up to 2\\)"),
+    "float step count": (_edit("config", step_count=50.0), "step_count must be a whole number >= 0; got 50.0"),
+    "negative episode": (_edit("config", episode=-3), "episode must be a whole number >= 0; got -3"),
+    "hidden as text": (_edit("config", hidden="32"), "hidden must be a whole number"),
+}
+
+
+@pytest.fixture(scope="module")
+def trainer_run(lib, tmp_path_factory):
+    t = Trainer.create(env="CartPole-v1", batch_size=8, seed=0, lib=lib)
+    t.train(5)
+    return t.save(tmp_path_factory.mktemp("trainer") / "run")
+
+
+@pytest.mark.parametrize("case", BAD_VALUES)
+def test_a_saved_value_out_of_range_is_refused_naming_the_file(trainer_run, lib, tmp_path, case):
+    import shutil
+
+    folder = tmp_path / "run"
+    shutil.copytree(trainer_run, folder)
+    damage, message = BAD_VALUES[case]
+    damage(current(folder))
+    with pytest.raises(DamagedRunError, match=message) as caught:
+        Trainer.load(folder, lib=lib)
+    assert str(current(folder) / "config.json") in str(caught.value)
+
+
+def test_a_model_for_another_environment_is_refused(trainer_run, lib, tmp_path):
+    import shutil
+
+    folder = tmp_path / "run"
+    shutil.copytree(trainer_run, folder)
+    _edit("config", env="Acrobot-v1")(current(folder))  # 6 observations, 3 actions
+    with pytest.raises(DamagedRunError, match="model.keras: the model's input size is 4, but 6 here"):
+        Trainer.load(folder, lib=lib)
+
+
+def test_a_tabular_table_for_another_world_is_refused(tabular, lib, tmp_path):
+    path = tabular.save(tmp_path / "lake")
+    _edit("config", env_kwargs={"map_name": "8x8", "is_slippery": True})(current(path))
+    with pytest.raises(DamagedRunError, match=r"state.npz: the Q table's shape is \[16, 4\], but \[64, 4\] here"):
+        TabularAgent.load(path, lib=lib)
+    _edit("config", env_kwargs={"is_slippery": True}, chunk=0)(current(path))
+    with pytest.raises(DamagedRunError, match="config.json: .*chunk: num_episodes must be a whole number >= 1"):
+        TabularAgent.load(path, lib=lib)
+    _edit("config", chunk=50, env="NoSuchWorld-v0")(current(path))
+    with pytest.raises(DamagedRunError, match="config.json: its settings cannot build a TabularAgent"):
+        TabularAgent.load(path, lib=lib)

@@ -27,6 +27,7 @@ from helpers.agents.envs import action_names
 from helpers.agents.qnet import load_model
 from helpers.bridge import golib
 from helpers.core.knobs import NAMES, Hyperparams, check_size
+from helpers.runs import runstore
 from helpers.runs.history import History
 from helpers.runs.steerable import Steerable
 
@@ -103,6 +104,7 @@ class DQNAgent(Steerable):
                     settings={**dataclasses.asdict(s), "hidden": list(s.hidden)}, **self._values)
 
     model_loader = staticmethod(load_model)
+    saved_sizes = {"chunk": "steps"}
 
     def _saved(self) -> dict:
         return {"model": self.dqn.model}  # the replay buffer is not kept
@@ -115,7 +117,10 @@ class DQNAgent(Steerable):
         settings = Settings(**{**c["settings"], "hidden": tuple(c["settings"]["hidden"])})
         agent = cls(settings, env_id=c["env"], lib=lib, seed=c["seed"], chunk=c["chunk"],
                     params=Hyperparams(**{name: c[name] for name in NAMES}))
-        dqn = agent.dqn
+        dqn, path = agent.dqn, run.path / "model.keras"
+        runstore.expect(path, "the network's layer widths", [int(w.shape[-1]) for w in run.model.get_weights()[::2]],
+                        [int(w.shape[-1]) for w in dqn.model.get_weights()[::2]])
+        runstore.expect(path, "the network's input size", run.model.input_shape[-1], dqn.model.input_shape[-1])
         dqn.model.set_weights(run.model.get_weights())
         for mine, saved in zip(dqn.model.optimizer.variables, run.model.optimizer.variables):
             mine.assign(saved)

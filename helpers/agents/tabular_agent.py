@@ -23,6 +23,7 @@ from helpers.agents.mdp import from_gymnasium, value_iteration
 from helpers.bridge import golib
 from helpers.bridge.tabular import TabularMDP, greedy_success, run_episodes, seed_state
 from helpers.core.knobs import NAMES, Hyperparams, check_size
+from helpers.runs import runstore
 from helpers.runs.history import History, evenly_spaced
 from helpers.runs.steerable import Steerable
 
@@ -122,6 +123,8 @@ class TabularAgent(Steerable):
                     max_steps=self.max_steps, step_count=self._step_count, episode=self._episode,
                     env_steps=self._env_steps, **self._values)
 
+    saved_sizes = {"chunk": "num_episodes", "max_steps": "steps"}
+
     def _saved(self) -> dict:
         """No network: the table, the generator's state and the greedy-success points."""
         return {"arrays": {"q": self.q.copy(), "rng": self._state.copy(),
@@ -133,6 +136,11 @@ class TabularAgent(Steerable):
         c, a = run.config, run.arrays
         agent = cls(from_gymnasium(c["env"], **c["env_kwargs"]), lib=lib, seed=c["seed"], chunk=c["chunk"],
                     max_steps=c["max_steps"], params=Hyperparams(**{name: c[name] for name in NAMES}))
+        path = run.path / "state.npz"
+        runstore.expect(path, "the Q table's shape", list(a["q"].shape), list(agent.q.shape))
+        runstore.expect(path, "the generator state", (a["rng"].dtype.str, a["rng"].shape), (agent._state.dtype.str,
+                                                                                        agent._state.shape))
+        runstore.expect(path, "the success points' shape", a["success"].shape[1:], (3,))
         agent.q[:] = a["q"]
         agent._q_shown = agent.q.copy()
         agent._state[:] = a["rng"]

@@ -24,6 +24,7 @@ from helpers.agents.qnet import build_q_network, load_model, tf
 from helpers.agents.train_step import make_train_step
 from helpers.bridge import golib
 from helpers.core.knobs import NAMES, Hyperparams, check_size
+from helpers.runs import runstore
 from helpers.runs.history import History
 from helpers.runs.steerable import Steerable, running_agents
 
@@ -187,6 +188,8 @@ class Trainer(Steerable):
     def _from_run(cls, run, lib) -> Trainer:
         """A trainer around the loaded model (optimizer state included), with the saved settings."""
         c = run.config
+        envs, path, model = make_env(c["env"], c["batch_size"]), run.path / "model.keras", run.model
+        runstore.expect(path, "the model's input size", model.input_shape[-1], envs.single_observation_space.shape[0])
+        runstore.expect(path, "the model's number of actions", model.output_shape[-1], int(envs.single_action_space.n))
         params = Hyperparams(**{name: c[name] for name in NAMES})
-        return cls(run.model, make_env(c["env"], c["batch_size"]), lib=lib, params=params, seed=c["seed"],
-                   env_id=c["env"], hidden=c["hidden"])
+        return cls(run.model, envs, lib=lib, params=params, seed=c["seed"], env_id=c["env"], hidden=c["hidden"])

@@ -25,8 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers.core.durable import DamagedRunError
+from helpers.runs.history_check import check_file
 from helpers.runs.history_csv import CHANGE_FIELDS, read_changes_csv, read_steps_csv, write_csv
-from helpers.runs.history_db import FIELDS, INT_FIELDS, DamagedRunError, Spool, check_file
+from helpers.runs.history_db import FIELDS, INT_FIELDS, Spool
 
 __all__ = ["CHANGE_FIELDS", "FIELDS", "INT_FIELDS", "DamagedRunError", "History", "equal", "evenly_spaced"]
 

@@ -13,13 +13,15 @@ from pathlib import Path
 import numpy as np
 
 from helpers.core.durable import DamagedRunError
-from helpers.core.knobs import NAMES
+from helpers.core.knobs import NAMES, check, check_size
 from helpers.runs.history import History
 
 FORMAT = 2  # 1: saves without "kind" (Trainer and DQNAgent runs of the kit before kinds)
 MODEL, ARRAYS, HISTORY, CONFIG = "model.keras", "state.npz", "history.sqlite", "config.json"
 REQUIRED = ("env", "seed", "step_count", "episode", *NAMES)
 MODEL_CHECKS = ("n_inputs", "n_outputs", "dense_units", "optimizer_iterations")
+COUNTERS = ("step_count", "episode", "env_steps")  # whole numbers >= 0
+SIZED = {"batch_size": "batch_size", "hidden": "hidden", "seed": "seed"}  # setting -> its SIZES entry
 ADVICE = "Load another run, or train again and save."
 MISMATCH = "The files of this save do not belong together (edited or mixed by hand). " + ADVICE
 
@@ -76,6 +78,11 @@ def read_config(path: Path) -> dict:
     if not isinstance(saved, dict) or not isinstance(saved.get("config"), dict) or \
             not isinstance(saved.get("checks"), dict):
         raise DamagedRunError(path, "lacks its 'config' and 'checks' sections", ADVICE)
+    if isinstance(saved.get("format"), bool) or not isinstance(saved.get("format"), int) or saved["format"] < 1:
+        raise DamagedRunError(path, f"has no valid 'format' (a whole number >= 1; got {saved.get('format')!r})", ADVICE)
+    if saved["format"] > FORMAT:
+        raise DamagedRunError(path, f"was written by a newer kit (run format {saved['format']}; this kit reads up "
+                                    f"to {FORMAT})", "Update the kit (git pull), then load it again.")
     model = "n_inputs" in saved["checks"]
     missing = [k for k in (*REQUIRED, *(["hidden"] if model else [])) if k not in saved["config"]] + \
               [k for k in ("history_rows", "last_step", *(MODEL_CHECKS if model else ())) if k not in saved["checks"]]
@@ -86,6 +93,37 @@ def read_config(path: Path) -> dict:
     if not isinstance(saved.get("kind"), str):
         raise DamagedRunError(path, "does not say which kind of agent saved it ('kind')", ADVICE)
     return saved
+
+
+def check_values(path: Path, config: dict, sizes: dict[str, str]) -> None:
+    """Every saved value passes the checks a new one does (knobs.SPECS, knobs.SIZES; sizes: the agent's own)."""
+    problems = []
+    for name in NAMES:
+        try:
+            check(name, config[name])
+        except ValueError as e:
+            problems.append(str(e))
+    for key in COUNTERS:
+        v = config.get(key, 0)
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            problems.append(f"{key} must be a whole number >= 0; got {v!r}")
+    for key, size in {**SIZED, **sizes}.items():
+        values = config.get(key)
+        for v in values if isinstance(values, list) and key == "hidden" else [values]:
+            if key in config and (v is not None or key != "seed"):  # a Trainer may be unseeded
+                try:
+                    check_size(size, v)
+                except ValueError as e:
+                    problems.append(f"{key}: {e}" if size != key else str(e))
+    if problems:
+        raise DamagedRunError(path, f"holds values the kit refuses: {'; '.join(problems)}", ADVICE)
+
+
+def expect(path: Path, what: str, found, wanted) -> None:
+    """A saved size that must match what the environment or agent has (e.g. the model's inputs)."""
+    if found != wanted:
+        raise DamagedRunError(path, f"{what} is {found}, but {wanted} here: it was saved for another environment "
+                                    "or edited", ADVICE)
 
 
 def check_kind(folder: Path, saved: str, wanted: str | None) -> None:

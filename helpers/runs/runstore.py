@@ -40,10 +40,11 @@ import numpy as np
 from helpers.core.durable import DamagedRunError, fsync_path, write_durably, write_text_durably
 from helpers.runs import runcheck, runfolder
 from helpers.runs.history import History
-from helpers.runs.runcheck import ADVICE, ARRAYS, CONFIG, HISTORY, MISMATCH, MODEL, WrongKindError
+from helpers.runs.runcheck import ADVICE, ARRAYS, CONFIG, HISTORY, MISMATCH, MODEL, WrongKindError, expect
 from helpers.runs.runfolder import CURRENT, RunInUseError
 
-__all__ = ["DamagedRunError", "Run", "RunInUseError", "WrongKindError", "export_csv", "load_run", "save_run"]
+__all__ = ["DamagedRunError", "Run", "RunInUseError", "WrongKindError", "expect", "export_csv", "load_run",
+           "save_run"]
 
 
 @dataclass
@@ -103,18 +104,19 @@ def _plain(value):
 # -- loading ---------------------------------------------------------------------------
 
 
-def load_run(folder, load_model=None, kind: str | None = None) -> Run:
+def load_run(folder, load_model=None, kind: str | None = None, sizes: dict[str, str] | None = None) -> Run:
     """The save CURRENT names in folder, checked: DamagedRunError names any file that is wrong.
 
     load_model(path) reads a model file (agents.qnet.load_model): the run store itself knows no Keras.
-    With kind, a run saved by another kind of agent is refused (WrongKindError says how to load it).
+    With kind, a run saved by another kind of agent is refused (WrongKindError says how to load it). Every
+    setting is checked as a new one would be (sizes: setting -> knobs.SIZES entry, beyond batch_size, hidden, seed).
     A save being read is pinned (runfolder.pinned): a writer that replaces it meanwhile leaves it for later."""
     folder = Path(folder)
     for _ in range(10):
         name = _current(folder)
         with runfolder.pinned(folder / name) if runfolder.SAVE_NAME.fullmatch(name) else nullcontext(False) as here:
             try:
-                return _load_save(folder, name, load_model, kind)
+                return _load_save(folder, name, load_model, kind, sizes or {})
             except WrongKindError:
                 raise
             except Exception:  # damage, or a save deleted by a newer one before we pinned it
@@ -132,7 +134,7 @@ def _current(folder: Path) -> str:
         return ""
 
 
-def _load_save(folder: Path, name: str, load_model, kind: str | None) -> Run:
+def _load_save(folder: Path, name: str, load_model, kind: str | None, sizes: dict) -> Run:
     """Load and check the save `name` of folder."""
     if not (folder / CURRENT).is_file():
         if (folder / "trainer.json").is_file():
@@ -146,6 +148,7 @@ def _load_save(folder: Path, name: str, load_model, kind: str | None) -> Run:
     saved = runcheck.read_config(save / CONFIG)
     runcheck.check_kind(folder, saved["kind"], kind)
     config, checks = saved["config"], saved["checks"]
+    runcheck.check_values(save / CONFIG, config, sizes)
     model = arrays = None
     if "n_inputs" in checks:
         model = runcheck.load_model_file(save / MODEL, load_model)

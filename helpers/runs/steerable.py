@@ -15,6 +15,7 @@ import threading
 import time
 import weakref
 
+from helpers.core.durable import DamagedRunError
 from helpers.core.knobs import NAMES, Hyperparams, check_size
 from helpers.core.timing import progress_bar
 from helpers.runs import runstore
@@ -188,6 +189,7 @@ class Steerable:
     # -- files: one save() and load() for every agent; a subclass says what differs --------------
 
     model_loader = None  # reads a saved Keras model (agents.qnet.load_model); None for an agent without one
+    saved_sizes: dict[str, str] = {}  # config entries checked against knobs.SIZES on load (beyond the common ones)
 
     def _saved(self) -> dict:
         """What a save holds besides the history and config(): {"model": a Keras model} or {"arrays": {...}}."""
@@ -208,8 +210,14 @@ class Steerable:
     @classmethod
     def load(cls, path, lib=None):
         """An agent restored from save(path): its model or arrays, history, counters and knobs."""
-        run = runstore.load_run(path, cls.model_loader, kind=cls.__name__)
-        agent = cls._from_run(run, lib)
+        run = runstore.load_run(path, cls.model_loader, kind=cls.__name__, sizes=cls.saved_sizes)
+        try:
+            agent = cls._from_run(run, lib)
+        except DamagedRunError:
+            raise
+        except Exception as e:  # the settings passed their ranges but cannot build an agent here
+            raise DamagedRunError(run.path / "config.json", f"its settings cannot build a {cls.__name__} "
+                                                           f"({type(e).__name__}: {e})") from e
         agent.history = run.history
         agent._step_count, agent._episode = run.config["step_count"], run.config["episode"]
         return agent
