@@ -47,47 +47,89 @@ def _schema(n_actions: int) -> str:
 # -- durable writes (also used by runstore) ---------------------------------------------
 
 
-def _close(state: dict, folder: Path) -> None:
+def _close(state: dict) -> None:
     """Close the spool's connection and delete its folder (runs once: close() or garbage collection)."""
     if state.get("conn") is not None:
         state["conn"].close()
-    shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(state["folder"], ignore_errors=True)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """A connection to a spool file: scratch data, so no fsync; but a journal, so a failed write (a full disk)
+    rolls back and leaves the file whole."""
+    conn = sqlite3.connect(path, check_same_thread=False)
+    conn.execute("PRAGMA synchronous=OFF")
+    return conn
 
 
 class Spool:
     """A private SQLite file in a temp folder; not thread-safe (History guards it with a lock)."""
 
     def __init__(self, n_actions: int):
-        self.folder = scratch_folder("qkit-history-")  # also clears folders of killed kernels
-        self.path = self.folder / "spool.sqlite"
-        self._state = {"conn": None}
-        self._finalizer = weakref.finalize(self, _close, self._state, self.folder)
+        self._state = {"conn": None, "folder": scratch_folder("qkit-history-")}  # also clears killed kernels'
+        self._finalizer = weakref.finalize(self, _close, self._state)
+        self._files = 0
+        self.path = self.folder / "spool-0.sqlite"
         self.reset(n_actions)
 
     @property
     def conn(self) -> sqlite3.Connection:
         return self._state["conn"]
 
+    @property
+    def folder(self) -> Path:
+        return self._state["folder"]
+
     def reset(self, n_actions: int) -> None:
-        """Start over with empty tables (a fresh file: no free pages left for save() to copy)."""
-        self._connect(fresh=True)
-        self.n_actions = n_actions
-        self.conn.executescript(_schema(n_actions))
+        """Start over with empty tables in a new file (no free pages left for save() to copy); the old file is
+        dropped only once the new one is ready, so a failure (a full disk) leaves the spool as it was."""
+        self._check_folder()
+        self._files += 1
+        path = self.folder / f"spool-{self._files}.sqlite"
+        conn = None
+        try:
+            conn = _connect(path)
+            conn.executescript(_schema(n_actions))
+        except BaseException:
+            if conn is not None:
+                conn.close()
+            path.unlink(missing_ok=True)
+            raise
+        old, self._state["conn"], self.path, self.n_actions = self.conn, conn, path, n_actions
+        if old is not None:
+            old.close()
+        for stale in self.folder.glob("spool-*.sqlite"):
+            if stale != path:
+                stale.unlink(missing_ok=True)
         cols = step_columns(n_actions)
         self._insert = f"INSERT INTO steps ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
 
-    def _connect(self, fresh: bool) -> None:
-        """(Re)open the spool file; scratch data, so no journal and no fsync."""
-        if self.conn is not None:
-            self.conn.close()
-        if fresh:
-            self.path.unlink(missing_ok=True)
-        self._state["conn"] = conn = sqlite3.connect(self.path, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=OFF")
-        conn.execute("PRAGMA synchronous=OFF")
+    def _check_folder(self) -> None:
+        """A temp cleaner may delete the spool's folder: then copy the open file into a new one (nothing lost)."""
+        if self.folder.is_dir():
+            return
+        lost, folder, conn = self.folder, None, None
+        try:
+            folder = scratch_folder("qkit-history-")
+            path = folder / f"spool-{self._files}.sqlite"
+            if self.conn is not None:
+                conn = _connect(path)
+                self.conn.backup(conn)  # the deleted file is still open: its rows are all there
+                self.conn.close()
+                self._state["conn"], self.path = conn, path
+            self._state["folder"] = folder
+        except (OSError, sqlite3.Error) as e:
+            if conn is not None and self._state["conn"] is not conn:
+                conn.close()
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+            raise RuntimeError(f"the history's scratch folder {lost} was deleted (by a temp-file cleaner?) and a new "
+                               f"one could not be made in {lost.parent} ({e}). Free some space there, or set TMPDIR "
+                               "to another folder before starting Python; then save the run.") from e
 
     def insert(self, rows: list, changes: list) -> None:
-        """Append step rows (sequences in step_columns order) and change tuples."""
+        """Append step rows (sequences in step_columns order) and change tuples, in one transaction."""
+        self._check_folder()
         with self.conn:
             self.conn.executemany(self._insert, rows)
             self.conn.executemany("INSERT INTO changes VALUES (?, ?, ?, ?)", changes)
@@ -110,6 +152,7 @@ class Spool:
 
     def save_copy(self, path: Path, rows: int) -> None:
         """Write the whole spool to path as a standalone file, atomically (tmp file, fsync, rename)."""
+        self._check_folder()
         with self.conn:
             self.conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
                 ("format", FORMAT), ("n_actions", self.n_actions), ("rows", rows), ("last_step", rows - 1),

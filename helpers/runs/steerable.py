@@ -179,10 +179,10 @@ class Steerable:
         self._runner.reset(self._reset_all)
 
     def _reset_all(self) -> None:
-        self._rebuild()
-        with self._params_lock:
+        with self._params_lock:  # first what can fail (a full disk): if it does, nothing was reset
             self.history.clear()
             self._step_count = self._episode = 0
+        self._rebuild()
         self._rate = 0.0
 
 
