@@ -14,6 +14,7 @@ was evaluated is the one a stop or a save finds.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import time
@@ -23,6 +24,7 @@ import numpy as np
 
 from helpers.agents.dqn import DQN, EVAL_SEEDS, Settings, epsilon_at, forward, greedy_returns
 from helpers.agents.envs import action_names
+from helpers.agents.qnet import load_model
 from helpers.bridge import golib
 from helpers.core.knobs import NAMES, Hyperparams, check_size
 from helpers.runs import runstore
@@ -89,17 +91,38 @@ class DQNAgent(Steerable):
     def config(self) -> dict:
         """What a saved run records besides the model and the history."""
         s = self.settings
-        return dict(env=self.env_id, seed=self.seed, chunk=self.chunk, hidden=s.hidden[0], batch_size=s.batch_size,
+        return dict(env=self.env_id, seed=self.seed, chunk=self.chunk, hidden=list(s.hidden), batch_size=s.batch_size,
                     step_count=self._step_count, episode=self._episode, env_steps=self.dqn.global_step,
-                    solved_step=self.solved_step, **self._values)
+                    solved_step=self.solved_step, evals=[list(e) for e in self.evals],
+                    settings={**dataclasses.asdict(s), "hidden": list(s.hidden)}, **self._values)
 
-    def save(self, path):
-        """Save model, history and settings into the run folder `path`, atomically (the replay buffer is not kept)."""
-        with self._runner.between_steps():
-            with self._params_lock:
-                config = self.config()
-            return runstore.save_run(path, kind="DQNAgent", model=self.dqn.model, history=self.history,
-                                     config=config)
+    model_loader = staticmethod(load_model)
+    saved_sizes = {"chunk": "steps"}
+
+    def _saved(self) -> dict:
+        return {"model": self.dqn.model}  # the replay buffer is not kept
+
+    @classmethod
+    def _from_run(cls, run, lib) -> DQNAgent:
+        """The saved network (optimizer state included) and counters; the replay buffer starts empty, Q̄ as a
+        copy of the network, and the environment at a new episode."""
+        c = run.config
+        settings = Settings(**{**c["settings"], "hidden": tuple(c["settings"]["hidden"])})
+        agent = cls(settings, env_id=c["env"], lib=lib, seed=c["seed"], chunk=c["chunk"],
+                    params=Hyperparams(**{name: c[name] for name in NAMES}))
+        dqn, path = agent.dqn, run.path / "model.keras"
+        runstore.expect(path, "the network's layer widths", [int(w.shape[-1]) for w in run.model.get_weights()[::2]],
+                        [int(w.shape[-1]) for w in dqn.model.get_weights()[::2]])
+        runstore.expect(path, "the network's input size", run.model.input_shape[-1], dqn.model.input_shape[-1])
+        dqn.model.set_weights(run.model.get_weights())
+        for mine, saved in zip(dqn.model.optimizer.variables, run.model.optimizer.variables):
+            mine.assign(saved)
+        dqn.online = dqn.read_weights()
+        dqn.target = [w.copy() for w in dqn.online]
+        dqn.global_step, dqn.episode = c["env_steps"], c["episode"]
+        agent.evals = [tuple(e) for e in c["evals"]]
+        agent.solved_step = c["solved_step"]
+        return agent
 
     # -- what the dashboard shows ----------------------------------------------------------------
 

@@ -23,7 +23,8 @@ from helpers.agents.horizon import best_within, success_means_something
 from helpers.agents.mdp import from_gymnasium, value_iteration
 from helpers.bridge import golib
 from helpers.bridge.tabular import TabularMDP, greedy_success, run_episodes, seed_state
-from helpers.core.knobs import Hyperparams, check_size
+from helpers.core.knobs import NAMES, Hyperparams, check_size
+from helpers.runs import runstore
 from helpers.runs.history import History, evenly_spaced
 from helpers.runs.steerable import Steerable
 
@@ -116,7 +117,33 @@ class TabularAgent(Steerable):
     def config(self) -> dict:
         """The settings of this run."""
         return dict(env=self.mdp.name, env_kwargs=self.mdp.env_kwargs, seed=self.seed, chunk=self.chunk,
-                    max_steps=self.max_steps, step_count=self._step_count, episode=self._episode, **self._values)
+                    max_steps=self.max_steps, step_count=self._step_count, episode=self._episode,
+                    env_steps=self._env_steps, **self._values)
+
+    saved_sizes = {"chunk": "num_episodes", "max_steps": "steps"}
+
+    def _saved(self) -> dict:
+        """No network: the table, the generator's state and the greedy-success points."""
+        return {"arrays": {"q": self.q.copy(), "rng": self._state.copy(),
+                           "success": np.array(self._success, dtype=float).reshape(-1, 3)}}
+
+    @classmethod
+    def _from_run(cls, run, lib) -> TabularAgent:
+        """The same world, table, generator state and success points: training goes on as if never stopped."""
+        c, a = run.config, run.arrays
+        agent = cls(from_gymnasium(c["env"], **c["env_kwargs"]), lib=lib, seed=c["seed"], chunk=c["chunk"],
+                    max_steps=c["max_steps"], params=Hyperparams(**{name: c[name] for name in NAMES}))
+        path = run.path / "state.npz"
+        runstore.expect(path, "the Q table's shape", list(a["q"].shape), list(agent.q.shape))
+        runstore.expect(path, "the generator state", (a["rng"].dtype.str, a["rng"].shape), (agent._state.dtype.str,
+                                                                                        agent._state.shape))
+        runstore.expect(path, "the success points' shape", a["success"].shape[1:], (3,))
+        agent.q[:] = a["q"]
+        agent._q_shown = agent.q.copy()
+        agent._state[:] = a["rng"]
+        agent._success = [tuple(row) for row in a["success"].tolist()]
+        agent._env_steps = c["env_steps"]
+        return agent
 
     # -- what the dashboard shows --
 

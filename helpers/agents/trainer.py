@@ -16,7 +16,6 @@ the usual ones); its lifecycle is a ``steering.lifecycle.Runner``.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -172,21 +171,17 @@ class Trainer(Steerable):
         return dict(env=self.env_id, batch_size=self.batch_size, seed=self.seed, hidden=self.hidden,
                     step_count=self._step_count, episode=self._episode, **self._values)
 
-    def save(self, path) -> Path:
-        """Save model, history and settings into the run folder `path`, atomically (steering.runstore)."""
-        with self._runner.between_steps():  # a consistent picture whatever other threads do
-            with self._params_lock:
-                config = self.config()
-            return runstore.save_run(path, kind="Trainer", model=self.model, history=self.history, config=config)
+    model_loader = staticmethod(load_model)
+
+    def _saved(self) -> dict:
+        return {"model": self.model}
 
     @classmethod
-    def load(cls, path, lib=None) -> Trainer:
-        """A trainer restored from save(path): model (optimizer state included), history, counters."""
-        run = runstore.load_run(path, load_model)
+    def _from_run(cls, run, lib) -> Trainer:
+        """A trainer around the loaded model (optimizer state included), with the saved settings."""
         c = run.config
+        envs, path, model = make_env(c["env"], c["batch_size"]), run.path / "model.keras", run.model
+        runstore.expect(path, "the model's input size", model.input_shape[-1], envs.single_observation_space.shape[0])
+        runstore.expect(path, "the model's number of actions", model.output_shape[-1], int(envs.single_action_space.n))
         params = Hyperparams(**{name: c[name] for name in NAMES})
-        t = cls(run.model, make_env(c["env"], c["batch_size"]), lib=lib, params=params, seed=c["seed"],
-                env_id=c["env"], hidden=c["hidden"])
-        t.history = run.history
-        t._step_count, t._episode = c["step_count"], c["episode"]
-        return t
+        return cls(run.model, envs, lib=lib, params=params, seed=c["seed"], env_id=c["env"], hidden=c["hidden"])

@@ -20,17 +20,19 @@ save(path) writes them atomically, History.load(path) checks a file before using
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 
 import numpy as np
 
-from helpers.runs.history_csv import CHANGE_FIELDS, read_changes_csv, read_steps_csv, write_csv
-from helpers.runs.history_db import FIELDS, INT_FIELDS, DamagedRunError, Spool, check_file
+from helpers.core.durable import DamagedRunError
+from helpers.runs.history_csv import CHANGE_FIELDS
+from helpers.runs.history_db import FIELDS, INT_FIELDS, Spool
+from helpers.runs.history_files import KEEP, HistoryFiles
 
 __all__ = ["CHANGE_FIELDS", "FIELDS", "INT_FIELDS", "DamagedRunError", "History", "equal", "evenly_spaced"]
 
-KEEP = 20_000  # rows the in-memory view holds at most
 BATCH = 4096  # rows written to the spool at a time
 
 
@@ -41,7 +43,7 @@ def evenly_spaced(n: int, k: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, k).astype(int))
 
 
-class History:
+class History(HistoryFiles):
     """Thread-safe per-step training records plus the list of hyperparameter changes."""
 
     def __init__(self, n_actions: int = 2, capacity: int = 1024, keep: int = KEEP):
@@ -60,6 +62,8 @@ class History:
         self._n, self._stride, self._nv = 0, 1, 0
         self._view = np.empty((self._capacity, self._width))
         self._pending, self._np = np.empty((BATCH, self._width)), 0
+        self._flush_at = BATCH  # pending rows that trigger a flush (more after one failed)
+        self.spool_error: BaseException | None = None  # why the last automatic flush failed (e.g. a full disk)
         self._latest = None
         self._changes: list[tuple[int, str, float, float]] = []
         self._changes_flushed = 0
@@ -82,9 +86,18 @@ class History:
             self._np += 1
             self._into_view(row)
             self._latest, self._n = row, self._n + 1  # last: a reader never sees a half-written row
-            full = self._np >= BATCH
+            full = self._np >= self._flush_at
         if full:
+            self._auto_flush()
+
+    def _auto_flush(self) -> None:
+        """flush() from record(): a failed write (a full disk) only postpones it, the rows stay pending."""
+        try:
             self.flush()
+        except (OSError, sqlite3.Error) as e:  # full disk: "database or disk is full"; the next batch retries
+            with self._lock:
+                self._flush_at = self._np + BATCH
+            self.spool_error = e
 
     def _into_view(self, row: np.ndarray) -> None:
         """Keep the row if its index is a multiple of the stride; a full view drops every other row."""
@@ -113,12 +126,17 @@ class History:
             self._flush()
 
     def _flush(self) -> int:
-        """flush() for a caller holding _db_lock; returns the number of rows now in the spool."""
+        """flush() for a caller holding _db_lock; returns the number of rows now in the spool.
+
+        Rows leave the pending block only once the spool holds them: a failed insert loses nothing."""
         with self._lock:
-            rows, self._np = self._pending[: self._np].tolist(), 0
-            changes, self._changes_flushed = self._changes[self._changes_flushed :], len(self._changes)
-            n = self._n
-        self._spool.insert(rows, changes)
+            k, n, done = self._np, self._n, len(self._changes)
+            rows, changes = self._pending[:k].tolist(), self._changes[self._changes_flushed : done]
+        self._spool.insert(rows, changes)  # one transaction: all of it, or nothing
+        with self._lock:
+            self._pending[: self._np - k] = self._pending[k : self._np]  # rows recorded meanwhile stay
+            self._np -= k
+            self._changes_flushed, self._flush_at, self.spool_error = done, BATCH, None
         return n
 
     def __len__(self) -> int:
@@ -167,7 +185,7 @@ class History:
         return {**values, "q_mean": row[10:].tolist()}
 
     def clear(self) -> None:
-        """Forget every record and change."""
+        """Forget every record and change (all or nothing: if the new spool cannot be made, nothing is lost)."""
         with self._db_lock, self._lock:
             self._spool.reset(self.n_actions)
             self._start()
@@ -183,65 +201,6 @@ class History:
 
     def __repr__(self) -> str:
         return f"<History {self._n} steps, {len(self._changes)} changes>"
-
-    # -- files ------------------------------------------------------------------
-
-    def save(self, path) -> Path:
-        """Write every step and change to a standalone SQLite file, atomically: all of it or nothing."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._db_lock:
-            self._spool.save_copy(path, rows=self._flush())
-        return path
-
-    @classmethod
-    def load(cls, path, keep: int = KEEP) -> History:
-        """A History from save(path), checked first (DamagedRunError names the file and the damage)."""
-        n_actions, n, changes = check_file(path)
-        h = cls(n_actions=n_actions, keep=keep)
-        h._spool.seed_from(Path(path))
-        stride = h._stride_for(n)
-        h._restore(n, h._spool.read(stride), h._spool.read(start=n - 1), changes, stride)
-        return h
-
-    def _stride_for(self, n: int) -> int:
-        """The view's stride after n records: the smallest power of two that fits n rows into keep."""
-        stride = 1
-        while -(-n // stride) > self.keep:
-            stride *= 2
-        return stride
-
-    def _restore(self, n: int, view: np.ndarray, tail: np.ndarray, changes: list, stride: int) -> None:
-        """Take up a run of n steps whose rows are already in the spool."""
-        self._n, self._stride, self._nv = n, stride, len(view)
-        self._view = np.empty((max(self._capacity, len(view)), self._width))
-        self._view[: len(view)] = view
-        self._latest = tail[-1].copy() if len(tail) else None
-        self._changes, self._changes_flushed = list(changes), len(changes)
-
-    def columns(self) -> list[str]:
-        """CSV header: the per-step fields, with q_mean split as q_mean_0, q_mean_1, ..."""
-        return [*FIELDS[:5], *(f"q_mean_{a}" for a in range(self.n_actions)), *FIELDS[5:]]
-
-    def to_csv(self, path, changes_path=None) -> tuple[Path, Path]:
-        """Write every step to path and the changes to changes_path (default: <stem>_changes.csv)."""
-        path = Path(path)
-        changes_path = Path(changes_path) if changes_path else path.with_name(path.stem + "_changes.csv")
-        write_csv(path, changes_path, self.columns(), self.full())
-        return path, changes_path
-
-    @classmethod
-    def from_csv(cls, path, changes_path=None, keep: int = KEEP) -> History:
-        """Read a history written by to_csv (a missing changes file means no changes); checked like load()."""
-        path = Path(path)
-        changes_path = Path(changes_path) if changes_path else path.with_name(path.stem + "_changes.csv")
-        block, n_actions = read_steps_csv(path)
-        changes = read_changes_csv(changes_path) if changes_path.exists() else []
-        h = cls(n_actions=n_actions, keep=keep)
-        h._spool.insert(block.tolist(), changes)
-        stride = h._stride_for(len(block))
-        h._restore(len(block), block[::stride], block[-1:], changes, stride)
-        return h
 
 
 def _columns(block: np.ndarray, n_actions: int) -> dict:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.runs.history_db import FIELDS, DamagedRunError
+from helpers.core.durable import DamagedRunError
+from helpers.runs.history_db import FIELDS
 
 CHANGE_FIELDS = ("step", "name", "old", "new")
 CSV_ADVICE = "Export it again from a saved run (runstore.export_csv), or train again."

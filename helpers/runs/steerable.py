@@ -5,7 +5,9 @@ step's knob values; it returns the step's record: history.record's fields and
 the episode count), ``_rebuild()`` (back to step 0) and ``config()``; it gets
 start/pause/resume/stop/reset/train, the status, each step recorded and
 counted, knob changes recorded at the step they take effect, and samples per
-second.
+second. For save()/load() it says what differs: ``_saved()`` (its Keras model,
+or its arrays), ``_from_run(run, lib)`` (an agent rebuilt from a loaded run)
+and, with a model, ``model_loader``.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ import threading
 import time
 import weakref
 
+from helpers.core.durable import DamagedRunError
 from helpers.core.knobs import NAMES, Hyperparams, check_size
 from helpers.core.timing import progress_bar
+from helpers.runs import runstore
 from helpers.runs.lifecycle import Runner, Status
 
 _live: weakref.WeakSet[Steerable] = weakref.WeakSet()
@@ -185,8 +189,45 @@ class Steerable:
         self._runner.reset(self._reset_all)
 
     def _reset_all(self) -> None:
-        self._rebuild()
-        with self._params_lock:
+        with self._params_lock:  # first what can fail (a full disk): if it does, nothing was reset
             self.history.clear()
             self._step_count = self._episode = 0
+        self._rebuild()
         self._rate = 0.0
+
+
+    # -- files: one save() and load() for every agent; a subclass says what differs --------------
+
+    model_loader = None  # reads a saved Keras model (agents.qnet.load_model); None for an agent without one
+    saved_sizes: dict[str, str] = {}  # config entries checked against knobs.SIZES on load (beyond the common ones)
+
+    def _saved(self) -> dict:
+        """What a save holds besides the history and config(): {"model": a Keras model} or {"arrays": {...}}."""
+        raise NotImplementedError
+
+    @classmethod
+    def _from_run(cls, run: runstore.Run, lib):
+        """An agent built from a loaded run's settings and model or arrays (load() then adds history, counters)."""
+        raise NotImplementedError
+
+    def save(self, path):
+        """Save this run into the run folder `path`, atomically (runs.runstore); it keeps training if it was."""
+        with self._runner.between_steps():  # a consistent picture whatever other threads do
+            with self._params_lock:
+                config, saved = self.config(), self._saved()
+            return runstore.save_run(path, kind=type(self).__name__, history=self.history, config=config, **saved)
+
+    @classmethod
+    def load(cls, path, lib=None):
+        """An agent restored from save(path): its model or arrays, history, counters and knobs."""
+        run = runstore.load_run(path, cls.model_loader, kind=cls.__name__, sizes=cls.saved_sizes)
+        try:
+            agent = cls._from_run(run, lib)
+        except DamagedRunError:
+            raise
+        except Exception as e:  # the settings passed their ranges but cannot build an agent here
+            raise DamagedRunError(run.path / "config.json", f"its settings cannot build a {cls.__name__} "
+                                                           f"({type(e).__name__}: {e})") from e
+        agent.history = run.history
+        agent._step_count, agent._episode = run.config["step_count"], run.config["episode"]
+        return agent
