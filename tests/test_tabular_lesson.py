@@ -201,6 +201,14 @@ def test_same_seed_same_table_however_the_steps_are_cut(lib):
     np.testing.assert_array_equal(one.train(30).q, two.q)
 
 
+@pytest.mark.parametrize("max_steps", [0, -5, 2.5, True, 10**10])
+def test_a_bad_max_steps_is_refused_when_the_agent_is_made(lib, max_steps):
+    with pytest.raises(ValueError, match=r"max_steps is the step limit of one episode: a whole number from 1 to "):
+        TabularAgent.create("FrozenLake-v1", lib=lib, max_steps=max_steps)
+    assert TabularAgent.create("FrozenLake-v1", lib=lib).max_steps == 100  # None: the env's own limit
+    assert TabularAgent.create("FrozenLake-v1", lib=lib, max_steps=7).max_steps == 7
+
+
 def test_gamma_change_recomputes_q_star(lib):
     a = agent(lib, steps=5, seed=0)
     a.set("gamma", 0.5)

@@ -27,7 +27,7 @@ import numpy as np
 from helpers.agents.grid import greedy_path, path_return, table_view
 from helpers.agents.mdp import from_gymnasium, value_iteration
 from helpers.bridge import golib
-from helpers.bridge.tabular import TabularMDP, greedy_success, run_episodes, seed_state
+from helpers.bridge.tabular import TabularMDP, check_max_steps, greedy_success, run_episodes, seed_state
 from helpers.core.knobs import Hyperparams, check_size
 from helpers.runs.history import History, evenly_spaced
 from helpers.runs.steerable import Steerable
@@ -48,7 +48,7 @@ class TabularAgent(Steerable):
         self.mdp, self.lib = mdp, lib or golib.load()
         self.seed, self.chunk = check_size("seed", seed), check_size("num_episodes", chunk)
         self.samples_per_step = self.chunk  # the base class's rate then counts episodes
-        self.max_steps = max_steps or mdp.max_steps or 200
+        self.max_steps = mdp.max_steps or 200 if max_steps is None else check_max_steps(max_steps)
         self.history = History(n_actions=1)
         self._q_star: tuple[float, np.ndarray | None] = (math.nan, None)  # (gamma, Q*) solved last
         self._q_star_wanted, self._q_star_thread = math.nan, None
