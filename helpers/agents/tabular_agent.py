@@ -39,7 +39,7 @@ CALL_STEPS = 2_000_000  # at most episodes x max_steps per Go call: well under 0
 
 
 class TabularAgent(Steerable):
-    """Q-learning on a gymnasium toy-text MDP, one Go call of `chunk` episodes per step."""
+    """Q-learning on a gymnasium toy-text MDP, `chunk` episodes per step (one Go call; several for a huge chunk)."""
 
     knobs = ("alpha", "gamma", "epsilon")
 
