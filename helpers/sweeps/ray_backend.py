@@ -62,7 +62,7 @@ def _callback(tune, index: dict, names: list[str], on_result):
 
 AUTH = ("Ray clusters start with token authentication on: the driver needs RAY_AUTH_MODE=token and the "
         "cluster's token (RAY_AUTH_TOKEN, or the file ~/.ray/auth_token) in its environment before Ray is "
-        "imported (set both, then restart the kernel); the token alone is refused.")
+        "imported (set both, then restart the kernel); with an explicit address the token alone is refused.")
 
 
 def _unreachable(address: str, why: str) -> ConnectionError:
