@@ -48,7 +48,9 @@ class TabularAgent(Steerable):
         self.mdp, self.lib = mdp, lib or golib.load()
         self.seed, self.chunk = check_size("seed", seed), check_size("num_episodes", chunk)
         self.samples_per_step = self.chunk  # the base class's rate then counts episodes
-        self.max_steps = mdp.max_steps or 200 if max_steps is None else check_max_steps(max_steps)
+        if max_steps is not None:  # checked here: 0 is not the env's limit, -5 not an error at the first step
+            check_max_steps(max_steps)
+        self.max_steps = max_steps or mdp.max_steps or 200
         self.history = History(n_actions=1)
         self._q_star: tuple[float, np.ndarray | None] = (math.nan, None)  # (gamma, Q*) solved last
         self._q_star_wanted, self._q_star_thread = math.nan, None
