@@ -79,6 +79,34 @@ def test_bad_trials_backends_and_settings():
         T.tabular_trial({}, 0, episodes=10)
 
 
+@pytest.mark.parametrize("setting, value, message", [
+    ("checkpoints", 0, r"checkpoints is how many greedy evaluations split the budget: a whole number from 1 to "
+                       r"num_episodes \(10,000\); got 0"),
+    ("checkpoints", 2.0, "got 2.0"),
+    ("checkpoints", 20_000, "got 20000"),
+    ("max_steps", 0, r"max_steps is the step limit of one episode: .* got 0"),
+])
+def test_bad_trial_settings_are_named(setting, value, message):
+    with pytest.raises(ValueError, match=message):
+        T.tabular_trial({}, 0, **{setting: value})
+    with pytest.raises(RuntimeError, match=message):
+        S.sweep("tabular", {"alpha": [0.1]}, [0], fixed={setting: value}, backend="serial", progress=False)
+
+
+def test_a_newer_or_unknown_format_is_refused_naming_the_file(tmp_path):
+    S.save_sweep(S.sweep("tabular", {"alpha": [0.1]}, [0], backend="serial", progress=False), tmp_path)
+    saved = json.loads((tmp_path / S.FILE).read_text())
+    for version, message in ((S.FORMAT + 1, "was saved in format 2 by a newer kit; this kit reads format 1. Update"),
+                             ("1", "is not a saved sweep"), (None, "is not a saved sweep")):
+        (tmp_path / S.FILE).write_text(json.dumps({**saved, "format": version}))
+        with pytest.raises(DamagedRunError, match=re.escape(f"{tmp_path / S.FILE}: {message}")):
+            S.load_sweep(tmp_path)
+    del saved["format"]
+    (tmp_path / S.FILE).write_text(json.dumps(saved))
+    with pytest.raises(DamagedRunError, match="is not a saved sweep"):
+        S.load_sweep(tmp_path)
+
+
 def test_a_failing_trial_stops_the_sweep_and_says_which(tmp_path):
     with pytest.raises(RuntimeError, match=r"(?s)trial 0 \(\{'alpha': 0.1\}, seed 0\) failed.*no setting"):
         S.sweep("tabular", {"alpha": [0.1]}, [0], fixed={"episodes": 5}, progress=False, save_to=tmp_path)

@@ -144,6 +144,8 @@ def test_wrong_dtype_or_shape_of_each_table_is_refused(lib, mdps, field):
     ("next", (2, 0, 1), -1, r"NEXT_STATE"),
     ("terminated", (4, 3, 2), 2, r"\(TERMINATED\): P\[4\]\[3\]\[2\] terminated = 2"),
     ("start", (0,), 0.5, r"start distribution sums to 0.5"),
+    ("prob", (3, 1, 2), np.nan, r"\(PROB\): P\[3\]\[1\]\[2\] probability = nan \(state 3, action 1, outcome 2\)"),
+    ("start", (5,), np.nan, r"\(PROB\): the start distribution's start\[5\] = nan"),
 ])
 def test_bad_table_values_are_named(lib, mdps, field, index, value, match):
     mdp = mdps["slippery"]
@@ -251,3 +253,33 @@ def test_dqn_targets_errors(lib, batch):
         lib.dqn_targets(qbar_sa, bad, reward, done, 1.0, 0.9)
     with pytest.raises(HyperparamError, match="gamma"):
         lib.dqn_targets(qbar_sa, next_qbar, reward, done, 1.0, 2.0)
+
+
+def test_tables_given_as_lists_work_like_arrays(lib, mdps):
+    mdp = mdps["slippery"]
+    lists = T.TabularMDP(*(getattr(mdp, f).tolist() for f in ("prob", "next", "reward", "terminated", "start")))
+    assert lists.prob.dtype == np.float64 and lists.next.dtype == np.int64 and lists.terminated.dtype == np.uint8
+    q_lists, q_arrays = np.zeros((16, 4)), np.zeros((16, 4))
+    run(lib, lists, q=q_lists, episodes=20)
+    run(lib, mdp, q=q_arrays, episodes=20)
+    assert q_lists.any()
+    np.testing.assert_array_equal(q_lists, q_arrays)
+
+
+@pytest.mark.parametrize(("field", "value", "match"), [
+    ("prob", [[0.5, 0.5], [1.0]], r"mdp.prob must be an array \(or nested lists\) of numbers with one length per axis"),
+    ("next", [[["a"]]], r"mdp.next must be an array \(or nested lists\) of whole numbers; got list of <U1"),
+    ("next", [[[0.5]]], r"mdp.next must be .* of whole numbers; got list of float64"),
+    ("start", None, r"mdp.start must be .* numbers; got NoneType"),
+])
+def test_tables_that_are_not_numbers_say_what_is_needed(mdps, field, value, match):
+    mdp = mdps["slippery"]
+    tables = {f: getattr(mdp, f) for f in ("prob", "next", "reward", "terminated", "start")}
+    with pytest.raises(TypeError, match=match):
+        T.TabularMDP(**{**tables, field: value})
+
+
+def test_a_non_tabular_env_names_itself_and_what_is_needed():
+    with pytest.raises(ValueError, match=r"CartPole-v1 is not a tabular environment: .* env.unwrapped.P and discrete "
+                                         r"states and actions .*Box"):
+        M.from_gymnasium("CartPole-v1")

@@ -2,6 +2,7 @@
 the TabularAgent's lifecycle; the TabularFigure; and the SARSA exercise's edit, built for real."""
 
 import ast
+import time
 from collections import deque
 
 import nbformat
@@ -12,7 +13,8 @@ from polling import wait_until
 from helpers.agents.mdp import from_gymnasium, value_iteration
 from helpers.agents.tabular_agent import TabularAgent
 from helpers.bridge import golib
-from helpers.bridge.tabular import greedy_success, run_episodes, seed_state
+from helpers.bridge.tabular import TabularMDP, greedy_success, run_episodes, seed_state
+from helpers.core.knobs import Hyperparams
 from helpers.lessons.table_tools import greedy_path, runner_loop, scratch_runner, train_here, train_in_fresh_process
 from helpers.runs.lifecycle import Status
 from helpers.tooling import notebooks
@@ -199,11 +201,69 @@ def test_same_seed_same_table_however_the_steps_are_cut(lib):
     np.testing.assert_array_equal(one.train(30).q, two.q)
 
 
+@pytest.mark.parametrize("max_steps", [0, -5, 2.5, True, 10**10])
+def test_a_bad_max_steps_is_refused_when_the_agent_is_made(lib, max_steps):
+    with pytest.raises(ValueError, match=r"max_steps is the step limit of one episode: a whole number from 1 to "):
+        TabularAgent.create("FrozenLake-v1", lib=lib, max_steps=max_steps)
+    assert TabularAgent.create("FrozenLake-v1", lib=lib).max_steps == 100  # None: the env's own limit
+    assert TabularAgent.create("FrozenLake-v1", lib=lib, max_steps=7).max_steps == 7
+
+
 def test_gamma_change_recomputes_q_star(lib):
     a = agent(lib, steps=5, seed=0)
     a.set("gamma", 0.5)
     a.train(1)
+    assert a.q_star(0.5, wait=30) is not None
+    a.train(1)
     np.testing.assert_allclose(a.history.last()["loss"], np.abs(a.q - value_iteration(a.mdp, 0.5)).max())
+
+
+def random_world(n: int, seed: int = 0) -> TabularMDP:
+    """n states, 4 actions, 3 equally likely random next states each; reaching the last state pays 1 and ends."""
+    rng = np.random.default_rng(seed)
+    nxt = rng.integers(0, n, (n, 4, 3)).astype(np.int64)
+    start = np.zeros(n)
+    start[0] = 1.0
+    return TabularMDP(np.full((n, 4, 3), 1 / 3), nxt, (nxt == n - 1).astype(np.float64),
+                      (nxt == n - 1).astype(np.uint8), start, name="random")
+
+
+def test_stop_answers_within_a_second_during_a_huge_chunk(lib):
+    """A step of 10**8 episodes (about half a minute in Go) ends at the next Go call once stop() is asked."""
+    a = TabularAgent.create("FrozenLake-v1", lib=lib, is_slippery=True, chunk=10**8, seed=0).start()
+    wait_until(lambda: a._in_step, 30, "the first step")
+    time.sleep(0.5)  # inside the step's Go calls
+    start = time.perf_counter()
+    a.stop()
+    stop_s = time.perf_counter() - start
+    print(f"stop() during a 10**8-episode step answered in {stop_s * 1000:.0f} ms")
+    assert stop_s < 1.0 and a.status == Status.STOPPED, (stop_s, a.status)
+    assert a.step_count == 1 and 0 < a.episode < 10**8 and a.history.last()["episode"] == a.episode, a.episode
+    a.start()  # a pause answers the same way
+    wait_until(lambda: a._in_step, 30, "the next step")
+    time.sleep(0.5)
+    start = time.perf_counter()
+    a.pause()
+    pause_s = time.perf_counter() - start
+    assert pause_s < 1.0 and a.status == Status.PAUSED, (pause_s, a.status)
+    a.stop()
+
+
+def test_a_gamma_change_on_a_large_table_does_not_stall_the_steps(lib):
+    """Q* for the new gamma is solved in the background: steps go on meanwhile (loss NaN until it is ready)."""
+    a = TabularAgent(random_world(2_000), lib=lib, params=Hyperparams(alpha=0.1, gamma=0.9, epsilon=0.5), chunk=10,
+                     max_steps=50)
+    assert a.q_star(0.9, wait=120) is not None
+    a.set("gamma", 0.97)
+    start = time.perf_counter()
+    a.train(3)
+    steps_s = time.perf_counter() - start
+    assert a.q_star(0.97, wait=120) is not None
+    solve_s = time.perf_counter() - start
+    print(f"3 steps in {steps_s * 1000:.0f} ms while Q* for the new gamma took {solve_s:.1f} s")
+    assert np.isnan(a.history.last()["loss"]) and steps_s < 0.25 * solve_s
+    a.train(1)
+    np.testing.assert_allclose(a.history.last()["loss"], np.abs(a.q - value_iteration(a.mdp, 0.97, tol=1e-9)).max())
 
 
 def test_greedy_path_on_the_lake(lib, worlds):

@@ -31,6 +31,12 @@ def from_gymnasium(env_id: str, **kwargs) -> TabularMDP:
     """The tables of env.unwrapped.P, copied exactly (e.g. CliffWalking's cliff: -100, back to start, not terminal)."""
     env = _make(env_id, **kwargs)
     u = env.unwrapped
+    if not (hasattr(u, "P") and hasattr(u.observation_space, "n") and hasattr(u.action_space, "n")):
+        env.close()
+        raise ValueError(f"{env_id} is not a tabular environment: a TabularAgent needs a toy-text env with a "
+                         "transition table env.unwrapped.P and discrete states and actions (FrozenLake-v1, "
+                         f"CliffWalking-v1, Taxi-v4); {env_id} has observations {u.observation_space} and actions "
+                         f"{u.action_space}. For it, use a DQN (helpers.agents.dqn_agent).")
     P, nS, nA = u.P, u.observation_space.n, u.action_space.n
     K = max(len(P[s][a]) for s in range(nS) for a in range(nA))
     prob, reward = np.zeros((nS, nA, K)), np.zeros((nS, nA, K))

@@ -5,15 +5,21 @@
     agent.params.alpha = 0.5    # from any thread: used from the next chunk, recorded in history.changes
     Dashboard(agent)            # sliders for alpha, gamma, epsilon; the table as a heatmap
 
-A step is ONE Go call (run_episodes) that plays `chunk` episodes of
-epsilon-greedy Q-learning and updates the (nS, nA) table in place. The Go
-generator's state lives in the agent, so a seeded run is the same run however
-it is cut into steps, and reset() zeroes the table and reseeds.
+A step plays `chunk` episodes of epsilon-greedy Q-learning in Go (run_episodes)
+and updates the (nS, nA) table in place. The Go generator's state lives in the
+agent, so a seeded run is the same run however it is cut into steps, and
+reset() zeroes the table and reseeds. A big chunk is split into Go calls of at
+most CALL_STEPS environment steps, and a stop or pause asked for between two
+calls ends the step there (it records the episodes it played): stop() answers
+within a fraction of a second even for a chunk of 10**8 episodes. Q* (for the
+loss column) is solved in a background thread, so a gamma change on a large
+table never stalls training; the loss is NaN until it is ready.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 
 import numpy as np
@@ -22,7 +28,7 @@ from helpers.agents.grid import greedy_path, path_return, table_view
 from helpers.agents.horizon import best_within, success_means_something
 from helpers.agents.mdp import from_gymnasium, value_iteration
 from helpers.bridge import golib
-from helpers.bridge.tabular import TabularMDP, greedy_success, run_episodes, seed_state
+from helpers.bridge.tabular import TabularMDP, check_max_steps, greedy_success, run_episodes, seed_state
 from helpers.core.knobs import NAMES, Hyperparams, check_size
 from helpers.runs import runstore
 from helpers.runs.history import History, evenly_spaced
@@ -31,10 +37,11 @@ from helpers.runs.steerable import Steerable
 SUCCESS_EVERY = 500  # episodes between two greedy evaluations
 SUCCESS_EPISODES = 200  # greedy episodes per evaluation (on a copy of Q, in Go)
 KEEP_POINTS = 2_000  # greedy-success points kept (evenly thinned beyond that)
+CALL_STEPS = 2_000_000  # at most episodes x max_steps per Go call: well under 0.1 s at Go's ~30 M steps/s
 
 
 class TabularAgent(Steerable):
-    """Q-learning on a gymnasium toy-text MDP, one Go call of `chunk` episodes per step."""
+    """Q-learning on a gymnasium toy-text MDP, `chunk` episodes per step (one Go call; several for a huge chunk)."""
 
     knobs = ("alpha", "gamma", "epsilon")
 
@@ -43,11 +50,15 @@ class TabularAgent(Steerable):
         self.mdp, self.lib = mdp, lib or golib.load()
         self.seed, self.chunk = check_size("seed", seed), check_size("num_episodes", chunk)
         self.samples_per_step = self.chunk  # the base class's rate then counts episodes
+        if max_steps is not None:  # checked here: 0 is not the env's limit, -5 not an error at the first step
+            check_max_steps(max_steps)
         self.max_steps = max_steps or mdp.max_steps or 200
         # success (return > 0) means reaching a goal only where that is the sole reward; else show the return
         self.by_success, self.best_possible = success_means_something(mdp), best_within(mdp, self.max_steps)
         self.history = History(n_actions=1)
-        self._q_star: tuple[float, np.ndarray | None] = (math.nan, None)
+        self._q_star: tuple[float, np.ndarray | None] = (math.nan, None)  # (gamma, Q*) solved last
+        self._q_star_wanted, self._q_star_thread = math.nan, None
+        self._q_star_lock = threading.Lock()
         super().__init__(params)
         self._rebuild()
 
@@ -75,31 +86,65 @@ class TabularAgent(Steerable):
         self._env_steps, self._steps_mark = 0, (time.perf_counter(), 0)
         self._env_rate = 0.0
 
-    def q_star(self, gamma: float) -> np.ndarray | None:
-        """Q* for this gamma by value iteration (cached; None if it does not converge quickly, e.g. gamma = 1)."""
-        if self._q_star[0] != gamma:
+    def q_star(self, gamma: float, wait: float = 0.0) -> np.ndarray | None:
+        """Q* for this gamma (cached), solved in a background thread: None until ready (up to `wait` s) or if
+        value iteration does not converge quickly (e.g. gamma = 1)."""
+        deadline = time.monotonic() + wait
+        with self._q_star_lock:
+            if self._q_star[0] != gamma:
+                self._q_star_wanted = gamma
+                if self._q_star_thread is None:
+                    self._q_star_thread = threading.Thread(target=self._solve_q_star, name="qkit-q-star",
+                                                           daemon=True)
+                    self._q_star_thread.start()
+        while self._q_star[0] != gamma and time.monotonic() < deadline:
+            time.sleep(0.005)
+        solved_gamma, q = self._q_star
+        return q if solved_gamma == gamma else None
+
+    def _solve_q_star(self) -> None:
+        """Background: value iteration for the gamma asked for last, until it has caught up with the asks."""
+        while True:
+            with self._q_star_lock:
+                gamma = self._q_star_wanted
+                if self._q_star[0] == gamma:
+                    self._q_star_thread = None
+                    return
             try:
                 q = value_iteration(self.mdp, gamma, tol=1e-9, max_iter=5_000)
-            except RuntimeError:
+            except Exception:  # no convergence (RuntimeError), or no memory: the loss stays NaN
                 q = None
-            self._q_star = (gamma, q)
-        return self._q_star[1]
+            with self._q_star_lock:
+                self._q_star = (gamma, q)
+
+    def _play_chunk(self, p: dict) -> tuple[int, float, int]:
+        """`chunk` episodes in Go calls of at most CALL_STEPS steps; (episodes played, summed return, env steps).
+        Ends early, between two calls, if a stop or pause is asked for."""
+        per_call, done, total_return, env_steps = max(1, CALL_STEPS // self.max_steps), 0, 0.0, 0
+        while done < self.chunk:
+            n = min(per_call, self.chunk - done)
+            returns, lengths, _ = run_episodes(self.lib, self.mdp, self.q, alpha=p["alpha"], gamma=p["gamma"],
+                                               epsilon=p["epsilon"], max_steps=self.max_steps, episodes=n,
+                                               state=self._state)
+            done, total_return = done + n, total_return + float(returns.sum())
+            env_steps += int(lengths.sum())
+            if done < self.chunk and self._runner.interrupt_wanted:
+                break
+        return done, total_return, env_steps
 
     def _one_step(self, p: dict) -> dict:
-        """One Go call: `chunk` episodes with this step's alpha, gamma, epsilon; the step's record."""
-        returns, lengths, _ = run_episodes(self.lib, self.mdp, self.q, alpha=p["alpha"], gamma=p["gamma"],
-                                           epsilon=p["epsilon"], max_steps=self.max_steps, episodes=self.chunk,
-                                           state=self._state)
+        """`chunk` episodes in Go with this step's alpha, gamma, epsilon (calls a stop can end between); the record."""
+        played, total_return, env_steps = self._play_chunk(p)
         q_star = self.q_star(p["gamma"])
         error = float(np.abs(self.q - q_star).max()) if q_star is not None else math.nan
-        episode = self._episode + self.chunk
+        episode = self._episode + played
         if episode // SUCCESS_EVERY > self._episode // SUCCESS_EVERY:
             self._add_success(episode)
-        self._env_steps += int(lengths.sum())
+        self._env_steps += env_steps
         self._q_shown = self.q.copy()  # what the figure shows: Q as this whole step left it
         self._update_env_rate()
         return dict(episode=episode, samples=self._env_steps, loss=error, q_mean=[float(self.q.max(axis=1).mean())],
-                    episode_return=float(returns.mean()))
+                    episode_return=total_return / played)
 
     def _add_success(self, episode: int) -> None:
         """Greedy success rate now (Go, on a copy of Q); keeps at most KEEP_POINTS points."""

@@ -34,6 +34,14 @@ class TabularMDP:
     holes: tuple[int, ...] = ()  # hazard cells (lake holes, cliff cells), for plots
     goal: tuple[int, ...] = ()  # goal states
 
+    def __post_init__(self):
+        """Tables given as lists (or other array-likes) become arrays of the table's dtype; arrays are kept as they
+        are (check_mdp refuses a wrong dtype rather than silently copying)."""
+        for name, dtype in {**_TABLES, "start": np.float64}.items():
+            value = getattr(self, name)
+            if not isinstance(value, np.ndarray):
+                object.__setattr__(self, name, _table_from(f"mdp.{name}", value, dtype))
+
     @property
     def shape(self) -> tuple[int, int, int]:
         """(nS, nA, K)."""
@@ -41,6 +49,28 @@ class TabularMDP:
 
 
 _TABLES = {"prob": np.float64, "next": np.int64, "reward": np.float64, "terminated": np.uint8}
+_KINDS = {np.float64: "biuf", np.int64: "biu", np.uint8: "biu"}  # what each table's values may be, exactly
+
+
+def _table_from(name: str, value, dtype) -> np.ndarray:
+    """An array-like table as a C-contiguous array of dtype, or a TypeError that says what is needed."""
+    need = f"{name} must be an array (or nested lists) of {'whole ' if dtype != np.float64 else ''}numbers"
+    try:
+        a = np.asarray(value)
+    except (ValueError, TypeError) as e:  # ragged lists
+        raise TypeError(f"{need} with one length per axis ({e})") from None
+    if a.dtype.kind not in _KINDS[dtype] or a.ndim == 0:
+        raise TypeError(f"{need}; got {type(value).__name__} of {a.dtype}")
+    return np.ascontiguousarray(a, dtype=dtype)
+
+
+def check_max_steps(max_steps) -> int:
+    """An episode's step limit as an int (the bounds of SIZES['steps']), or a ValueError that says what is needed."""
+    if isinstance(max_steps, (bool, np.bool_)) or not isinstance(max_steps, (int, np.integer)) \
+            or not 1 <= max_steps <= SIZES["steps"][2]:
+        raise ValueError(f"max_steps is the step limit of one episode: a whole number from 1 to "
+                         f"{SIZES['steps'][2]:,} (None: the environment's own limit); got {max_steps!r}")
+    return int(max_steps)
 
 
 def check_mdp(mdp: TabularMDP) -> tuple[int, int, int]:
@@ -97,7 +127,7 @@ def run_episodes(lib, mdp: TabularMDP, q: np.ndarray, *, alpha, gamma, epsilon, 
     nS, nA, K = check_mdp(mdp)
     _check_array("q", q, np.float64, (nS, nA), writeable=True)
     alpha, gamma, epsilon = param("alpha", alpha), param("gamma", gamma), param("epsilon", epsilon)
-    max_steps = _whole("max_steps", max_steps, 1, SIZES["steps"][2])
+    max_steps = check_max_steps(max_steps)
     episodes = _whole("episodes", episodes, 0, SIZES["num_episodes"][2])
     if (state is None) == (uniforms is None):
         raise ValueError("give exactly one of state= (from seed_state) or uniforms= (numbers in [0, 1))")
@@ -136,15 +166,20 @@ def _raise_run(lib, code: int, mdp: TabularMDP, q: np.ndarray, used: int, n_unif
 def mdp_problem(mdp: TabularMDP) -> str:
     """The first bad entry of the tables, as gymnasium would index it (e.g. 'P[3][1] probabilities sum to 0.9')."""
     nS = mdp.prob.shape[0]
-    for label, bad in (("next state", (mdp.next < 0) | (mdp.next >= nS)), ("terminated", mdp.terminated > 1)):
+    for label, table, bad in (("probability", mdp.prob, ~np.isfinite(mdp.prob)),
+                              ("next state", mdp.next, (mdp.next < 0) | (mdp.next >= nS)),
+                              ("terminated", mdp.terminated, mdp.terminated > 1)):
         if bad.any():
             s, a, k = (int(i) for i in np.argwhere(bad)[0])
-            return f"P[{s}][{a}][{k}] {label} = {getattr(mdp, label.split()[0])[s, a, k]}"
+            return f"P[{s}][{a}][{k}] {label} = {table[s, a, k]} (state {s}, action {a}, outcome {k})"
     sums = mdp.prob.sum(axis=2)
     rows = np.argwhere((np.abs(sums - 1) > 1e-6) | (mdp.prob < 0).any(axis=2) | (mdp.prob > 1).any(axis=2))
     if len(rows):
         s, a = (int(i) for i in rows[0])
         return f"P[{s}][{a}] probabilities {mdp.prob[s, a].tolist()} sum to {sums[s, a]:.9g}"
+    if not np.isfinite(mdp.start).all():
+        s = int(np.flatnonzero(~np.isfinite(mdp.start))[0])
+        return f"the start distribution's start[{s}] = {mdp.start[s]}"
     if abs(mdp.start.sum() - 1) > 1e-6 or (mdp.start < 0).any():
         return f"the start distribution sums to {mdp.start.sum():.9g}"
     return ""

@@ -73,6 +73,11 @@ class Runner:
     def thread(self) -> threading.Thread | None:
         return self._thread
 
+    @property
+    def interrupt_wanted(self) -> bool:
+        """True once stop() or pause() is asked for: a long step may end early, at a point it can record."""
+        return self._stop_wanted or self._pause_wanted
+
     def alive(self) -> bool:
         """True while the training thread exists and has not ended."""
         return self._thread is not None and self._thread.is_alive()

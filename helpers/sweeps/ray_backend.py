@@ -15,6 +15,7 @@ about 14 minutes), and a failure names what to check, token authentication inclu
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
@@ -62,7 +63,7 @@ def _callback(tune, index: dict, names: list[str], on_result):
 
 AUTH = ("Ray clusters start with token authentication on: the driver needs RAY_AUTH_MODE=token and the "
         "cluster's token (RAY_AUTH_TOKEN, or the file ~/.ray/auth_token) in its environment before Ray is "
-        "imported (set both, then restart the kernel); the token alone is refused.")
+        "imported (set both, then restart the kernel); with an explicit address the token alone is refused.")
 
 
 def _unreachable(address: str, why: str) -> ConnectionError:
@@ -77,6 +78,11 @@ def _host_port(address: str) -> tuple[str, int] | None:
     """The (host, port) of 'host:port' or 'ray://host:port' ('auto' is found by Ray itself: None)."""
     host, _, port = address.removeprefix("ray://").rpartition(":")
     return (host.strip("[]"), int(port)) if host and port.isdigit() else None
+
+
+def _not_main_thread(record: logging.LogRecord) -> bool:
+    """A logging filter that drops Ray's 'SIGTERM handler is not set ... not the main thread' warning."""
+    return "not the main thread" not in record.getMessage()
 
 
 def _init_within(ray, timeout: float, address: str) -> None:
@@ -95,9 +101,13 @@ def _init_within(ray, timeout: float, address: str) -> None:
         except BaseException as e:  # handed to the caller below
             outcome["error"] = e
 
+    # Off the main thread Ray only skips its SIGTERM handler, and warns so: not news for a learner.
+    quiet = logging.getLogger("ray._private.worker")
+    quiet.addFilter(_not_main_thread)
     thread = threading.Thread(target=init, name="qkit-ray-connect", daemon=True)
     thread.start()
     thread.join(max(timeout - (time.monotonic() - start), 1.0))
+    quiet.removeFilter(_not_main_thread)
     if thread.is_alive():
         raise _unreachable(address, f"Ray did not accept the connection within {timeout:g} s (connect_timeout=)")
     if "error" in outcome:

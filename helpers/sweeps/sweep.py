@@ -206,8 +206,16 @@ def load_sweep(folder):
         raise DamagedRunError(path, "is missing: no sweep was saved here", "Check the path, or run sweep(save_to=...).")
     try:
         saved = json.loads(path.read_text())
+        version = saved["format"]
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise ValueError(f"format {version!r} is not a format number")
+        if version > FORMAT:
+            raise DamagedRunError(path, f"was saved in format {version} by a newer kit; this kit reads format "
+                                        f"{FORMAT}", "Update the kit (git pull), or run the sweep again.")
         df = pd.DataFrame(saved["columns"])
         df = df.astype({c: float for c in df.columns if df[c].isna().any() and c not in ("trial", "seed")})
+    except DamagedRunError:
+        raise
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
         raise DamagedRunError(path, f"is not a saved sweep ({type(e).__name__}: {e})", "Run the sweep again.") from e
     df.attrs.update(saved.get("meta", {}))

@@ -16,7 +16,7 @@ import numpy as np
 
 from helpers.agents.mdp import from_gymnasium
 from helpers.bridge import golib
-from helpers.bridge.tabular import greedy_success, run_episodes, seed_state
+from helpers.bridge.tabular import check_max_steps, greedy_success, run_episodes, seed_state
 from helpers.core.knobs import check, check_size
 
 LIB_ENV = "QKIT_SWEEP_LIB"  # the built library's path, for workers (they load it, never build it)
@@ -60,8 +60,11 @@ def tabular_trial(params: dict, seed: int, **fixed) -> dict:
     s = {**TABULAR, **fixed, **params}
     lib, mdp = worker_lib(), _mdp(s["env"], s["map_name"], s["is_slippery"])
     alpha, gamma, epsilon = (check(k, s[k]) for k in ("alpha", "gamma", "epsilon"))
-    episodes, chunks = check_size("num_episodes", s["num_episodes"]), int(s["checkpoints"])
-    max_steps = s["max_steps"] or mdp.max_steps or 100
+    episodes, chunks = check_size("num_episodes", s["num_episodes"]), s["checkpoints"]
+    if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or not 1 <= chunks <= episodes:
+        raise ValueError(f"checkpoints is how many greedy evaluations split the budget: a whole number from 1 to "
+                         f"num_episodes ({episodes:,}); got {chunks!r}")
+    max_steps = mdp.max_steps or 100 if s["max_steps"] is None else check_max_steps(s["max_steps"])
     q, state, train_s, steps, solved = np.zeros(mdp.shape[:2]), seed_state(lib, seed), 0.0, 0, float("nan")
     for k in range(1, chunks + 1):
         n = episodes * k // chunks - episodes * (k - 1) // chunks
