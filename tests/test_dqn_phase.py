@@ -121,3 +121,19 @@ def test_a_fused_phase_leaves_python_free_for_the_dashboard(lib):
     gaps = np.diff([start, *ticks, start + total])
     # Holding the GIL through the compiled loop would leave one gap of most of the phase.
     assert len(ticks) >= 10 and gaps.max() < 0.6 * total, (len(ticks), gaps.max(), total)
+
+
+def test_the_bench_floor_computes_the_same_gradients_as_tensorflow(lib):
+    """dqn_grad_step_floor_us times a real forward + backward pass: its gradients are TensorFlow's."""
+    from helpers.agents.qnet import keras, tf
+    from helpers.tooling.bench.dqn import numpy_grad_step
+
+    dqn = filled(lib, True)
+    obs, actions, *_ = dqn.buffer.sample(dqn.rng, 64)
+    y = np.random.default_rng(1).normal(scale=2.0, size=64).astype(np.float32)  # some errors beyond delta = 1
+    with tf.GradientTape() as tape:
+        q_taken = tf.gather(dqn.model(obs), actions, batch_dims=1)
+        loss = keras.losses.Huber(delta=1.0)(y, q_taken)
+    expected = tape.gradient(loss, dqn.model.trainable_variables)
+    for mine, theirs in zip(numpy_grad_step(dqn.read_weights(), obs, actions, y), expected):
+        np.testing.assert_allclose(mine, theirs.numpy(), rtol=1e-4, atol=1e-6)
