@@ -61,8 +61,17 @@ def test_double_dqn_lets_the_online_network_pick(lib):
 @pytest.mark.parametrize("changes, go_calls", [({}, 1), (dict(double_dqn=True), 1), (dict(replay=False), 1),
                                                 (dict(target_network=False), 128)])
 def test_a_fused_phase_is_one_go_call_for_all_its_targets(lib, changes, go_calls):
-    dqn = one_phase(lib, True, **changes)
+    dqn = filled(lib, True, **changes)
+    tf_calls = []
+
+    def counted(name, call):
+        return lambda *args: tf_calls.append(name) or call(*args)
+
+    for name in ("train_phase", "train_phase_double", "train_step"):  # count the compiled calls, then run them
+        setattr(dqn.net, name, counted(name, getattr(dqn.net, name)))
+    dqn.train_phase(0.7, 0.95)
     s = dqn.settings
+    assert len(tf_calls) == (1 if go_calls == 1 else s.gradient_steps), tf_calls[:3]
     per_row = 2 if s.double_dqn else 1  # Double DQN: a target for each possible a'
     assert dqn.lib.calls == go_calls
     batch = s.batch_size if s.replay else min(s.batch_size, FILL)
@@ -121,3 +130,43 @@ def test_a_fused_phase_leaves_python_free_for_the_dashboard(lib):
     gaps = np.diff([start, *ticks, start + total])
     # Holding the GIL through the compiled loop would leave one gap of most of the phase.
     assert len(ticks) >= 10 and gaps.max() < 0.6 * total, (len(ticks), gaps.max(), total)
+
+
+def test_the_bench_floor_computes_the_same_gradients_as_tensorflow(lib):
+    """dqn_grad_step_floor_us times a real forward + backward pass: its gradients are TensorFlow's."""
+    from helpers.agents.qnet import keras, tf
+    from helpers.tooling.bench.dqn import numpy_grad_step
+
+    dqn = filled(lib, True)
+    obs, actions, *_ = dqn.buffer.sample(dqn.rng, 64)
+    y = np.random.default_rng(1).normal(scale=2.0, size=64).astype(np.float32)  # some errors beyond delta = 1
+    with tf.GradientTape() as tape:
+        q_taken = tf.gather(dqn.model(obs), actions, batch_dims=1)
+        loss = keras.losses.Huber(delta=1.0)(y, q_taken)
+    expected = tape.gradient(loss, dqn.model.trainable_variables)
+    for mine, theirs in zip(numpy_grad_step(dqn.read_weights(), obs, actions, y), expected):
+        np.testing.assert_allclose(mine, theirs.numpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_lesson05_says_what_a_phase_is():
+    """Lesson 05's phase-time cell: its numbers are the settings', its claims the tests above."""
+    import json
+
+    from helpers.tooling import notebooks
+
+    cells = json.loads((notebooks.NOTEBOOK_DIR / "05_steer_training_live.ipynb").read_text())["cells"]
+    text = " ".join(" ".join("".join(c["source"]).split()) for c in cells)
+    s = Settings()
+    for phrase in (f"Every {s.train_freq} environment steps the agent trains: {s.gradient_steps} gradient steps, "
+                   f"each on {s.batch_size} transitions", "**one call into Go** (all "
+                   f"{s.gradient_steps * s.batch_size:,} targets at once)", "**one compiled TensorFlow call** (all "
+                   f"{s.gradient_steps} Adam steps", "other Python threads run",
+                   "phases = agent.dqn.phase_seconds"):
+        assert phrase in text, phrase
+
+
+def test_the_agent_times_every_phase(lib):
+    dqn = DQN(gym.make("CartPole-v1"), lib, Settings(learning_starts=256), seed=0)
+    for _ in range(1_024):
+        dqn.step(1.0, 0.99, 0.04)
+    assert len(dqn.phase_seconds) == 3 and all(0 < t < 60 for t in dqn.phase_seconds)

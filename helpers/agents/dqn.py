@@ -45,6 +45,7 @@ tests/test_dqn_phase.py):
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -139,6 +140,7 @@ class DQN:
         self.global_step = self.episode = 0
         self.episode_return, self.last_loss, self.last_q = 0.0, float("nan"), np.zeros(self.n_actions)
         self.finished: list[tuple[int, float]] = []  # (step, return) of episodes that ended since the last read
+        self.phase_seconds: list[float] = []  # wall time of each training phase, as measured while it trained
 
     def step(self, alpha: float, gamma: float, epsilon: float) -> None:
         """One environment step; then, if due, a training phase and a target sync."""
@@ -167,13 +169,14 @@ class DQN:
 
     def train_phase(self, alpha: float, gamma: float) -> None:
         """gradient_steps Adam steps toward Go's targets: one compiled call, or one call per step (see above)."""
-        s = self.settings
+        s, start = self.settings, time.perf_counter()
         batches = self.buffer.sample(self.rng, s.batch_size, recent=not s.replay, steps=s.gradient_steps)
         fused = self.fused and s.target_network
         loss = self._fused_phase(batches, alpha, gamma) if fused else self._stepwise_phase(batches, alpha, gamma)
         self.online = self.read_weights()
         self.last_loss = float(loss)
         self.last_q = forward(self.online, batches[0][-1]).mean(axis=0)
+        self.phase_seconds.append(time.perf_counter() - start)
 
     def _fused_phase(self, batches, alpha: float, gamma: float):
         """Q̄ on all the phase's transitions at once (NumPy), all targets in one Go call, one compiled loop."""

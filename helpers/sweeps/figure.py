@@ -67,3 +67,69 @@ def _cell_text(m: float, table: dict, i: int, j: int, spread: str) -> str:
 def _num(v: float) -> str:
     """Two decimals for rates, whole numbers for counts."""
     return f"{v:.2f}" if abs(v) < 10 else f"{v:,.0f}"
+
+
+# -- learning curves over seeds -----------------------------------------------------------------------------------
+
+
+def curves(df, prefix: str = "eval_", hold: bool = True):
+    """The learning curves as a table: one row per trial, one column per environment step (eval_<step> columns).
+
+    hold=True: a trial that stopped at its solve keeps its last evaluation from there on (its network no
+    longer changes and the evaluation seeds are fixed, so it would score the same again).
+    """
+    cols = sorted((c for c in df.columns if str(c).startswith(prefix)), key=lambda c: int(str(c)[len(prefix):]))
+    if not cols:
+        raise KeyError(f"the sweep has no {prefix}<step> columns (learning curves); it has {', '.join(df.columns)}")
+    table = df[cols].astype(float)
+    table.columns = [int(str(c)[len(prefix):]) for c in cols]
+    return table.ffill(axis=1) if hold else table
+
+
+def band(values, level: float = 0.95, resamples: int = 2_000, seed: int = 0):
+    """Mean over rows (seeds) and a `level` bootstrap confidence band of it, per column: (mean, low, high)."""
+    values = np.asarray(values, dtype=float)
+    rng = np.random.default_rng(seed)  # a fixed seed: the same sweep draws the same band
+    picks = rng.integers(0, len(values), size=(resamples, len(values)))
+    means = np.nanmean(values[picks], axis=1)  # (resamples, columns)
+    tail = 100 * (1 - level) / 2
+    low, high = np.nanpercentile(means, [tail, 100 - tail], axis=0)
+    return np.nanmean(values, axis=0), low, high
+
+
+def curve_band(df, by: str = "alpha", prefix: str = "eval_", solved: float | None = 475.0, ax=None):
+    """Greedy evaluations against environment steps: per value of `by`, the mean over seeds and its 95 % band."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4.5), layout="constrained")
+    table = curves(df, prefix)
+    for value, rows in table.groupby(df[by]):
+        mean, low, high = band(rows.to_numpy())
+        line, = ax.plot(table.columns, mean, marker="o", ms=3, label=f"{LABELS.get(by, by)} = {value:g} "
+                                                                     f"({len(rows)} seeds)")
+        ax.fill_between(table.columns, low, high, color=line.get_color(), alpha=0.2)
+    if solved is not None:
+        ax.axhline(solved, color="grey", ls="--", lw=1, label=f"solved ({solved:g})")
+    ax.set_xlabel("environment step", fontsize=13)
+    ax.set_ylabel("greedy return (10 fixed episodes)", fontsize=13)
+    ax.set_title("mean over seeds, shaded: 95 % bootstrap band of the mean", fontsize=13)
+    ax.legend(fontsize=11)
+    return ax.figure
+
+
+def after_solving(df, prefix: str = "eval_", solved_at: float = 475.0):
+    """Per trial: the first evaluation that reached solved_at, the final and best evaluations, and how many of
+    the evaluations after the first solve fell below solved_at again (NaN where the trial never solved)."""
+    import pandas as pd
+
+    table = curves(df, prefix, hold=False)
+    rows = []
+    for _, curve in table.iterrows():
+        curve = curve.dropna()
+        hit = curve.index[curve.to_numpy() >= solved_at]
+        after = curve[curve.index > hit[0]] if len(hit) else curve.iloc[:0]
+        rows.append({"first_solve": float(hit[0]) if len(hit) else np.nan, "final": curve.iloc[-1],
+                     "best": curve.max(), "evals_after": len(after),
+                     "fell_below": float((after < solved_at).sum()) if len(hit) else np.nan})
+    return pd.DataFrame(rows, index=df.index)
