@@ -98,7 +98,7 @@ class DQNAgent(Steerable):
         s = self.settings
         return dict(env=self.env_id, seed=self.seed, chunk=self.chunk, hidden=s.hidden[0], batch_size=s.batch_size,
                     step_count=self._step_count, episode=self._episode, env_steps=self.dqn.global_step,
-                    solved_step=self.solved_step, **self._values)
+                    solved_step=self.solved_step, evals=list(self.evals), axis="samples", **self._values)
 
     def save(self, path):
         """Save model, history and settings into the run folder `path`, atomically (the replay buffer is not kept)."""

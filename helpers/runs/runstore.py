@@ -33,6 +33,7 @@ from typing import Any
 
 from helpers.core.durable import DamagedRunError, fsync_path, write_text_durably
 from helpers.runs.history import History
+from helpers.runs.tensorboard import write_events
 
 __all__ = ["DamagedRunError", "Run", "export_csv", "load_run", "save_run"]
 
@@ -77,6 +78,7 @@ def save_run(folder, *, model, history: History, config: dict) -> Path:
     fsync_path(save)
     write_text_durably(folder / CURRENT, save.name + "\n")  # the moment the new save becomes the run
     _remove_all_but(folder, save.name)
+    write_events(folder, history, config.get("evals"), config.get("axis", "step"))  # TensorBoard's view, beside it
     return folder
 
 
