@@ -72,7 +72,7 @@ $(LAB_OVERRIDES): lab/overrides.json | $(STAMP)
 # JupyterLab serves the kit's folder (so student/ copies open too) and starts in notebooks/.
 .PHONY: lab
 lab: lib $(LAB_OVERRIDES) ## set everything up and open the lessons in JupyterLab
-	$(BIN)/jupyter lab --notebook-dir=. --ServerApp.default_url=/lab/tree/notebooks $(ROOT_FLAG)
+	$(BIN)/jupyter lab --notebook-dir=. --LabApp.default_url=/lab/tree/notebooks $(ROOT_FLAG)
 
 .PHONY: doctor
 doctor: $(STAMP) ## check Python, Go, the C compiler and the library, with advice
