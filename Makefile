@@ -33,20 +33,20 @@ help: ## show this help
 
 # Which Pythons work (pyproject.toml's requires-python) and how to get one, said before pip runs.
 # helpers.tooling.pythons needs only the standard library.
-.PHONY: .python
-.python:
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found."; \
-	  PYTHONPATH=. python3 -m helpers.tooling.pythons --advice 2>/dev/null; exit 1; }
-	@PYTHONPATH=. $(PYTHON) -m helpers.tooling.pythons
+CHECK_PYTHON = command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found."; \
+	  PYTHONPATH=. python3 -m helpers.tooling.pythons --advice 2>/dev/null; exit 1; }; \
+	PYTHONPATH=. $(PYTHON) -m helpers.tooling.pythons
 
-$(LAB_STAMP): pyproject.toml | .python
+$(LAB_STAMP): pyproject.toml
+	@$(CHECK_PYTHON)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
 	$(PY) -m pip install -e '.$(LAB_EXTRAS)'
 	@echo "Installed the lessons' packages$(if $(SWEEP), and Ray,): .venv is $$(du -sh $(VENV) | cut -f1)B (make test adds the test tools)."
 	@touch $@
 
-$(DEV_STAMP): pyproject.toml | .python
+$(DEV_STAMP): pyproject.toml
+	@$(CHECK_PYTHON)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
 	$(PY) -m pip install -e '.[dev,sweep]'
@@ -72,7 +72,7 @@ $(LAB_OVERRIDES): lab/overrides.json | $(STAMP)
 # JupyterLab serves the kit's folder (so student/ copies open too) and starts in notebooks/.
 .PHONY: lab
 lab: lib $(LAB_OVERRIDES) ## set everything up and open the lessons in JupyterLab
-	$(BIN)/jupyter lab --notebook-dir=. --ServerApp.default_url=/lab/tree/notebooks $(ROOT_FLAG)
+	$(BIN)/jupyter lab --notebook-dir=. --LabApp.default_url=/lab/tree/notebooks $(ROOT_FLAG)
 
 .PHONY: doctor
 doctor: $(STAMP) ## check Python, Go, the C compiler and the library, with advice

@@ -23,7 +23,7 @@ from __future__ import annotations
 import importlib
 import os
 
-__version__ = "0.2.0"
+__version__ = "0.2.0"  # the one version string: pyproject.toml reads it (dynamic version)
 
 # short name -> "module" or "module:attribute"
 SHORT_NAMES = {  # exactly what the lessons and the README use (tests/test_layers.py resolves each)

@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -200,12 +201,25 @@ def test_make_lab_installs_the_lab_settings():
     assert dry.stdout.index(LAB_OVERRIDES) < dry.stdout.index("jupyter lab --notebook-dir=")
 
 
-def test_make_lab_serves_the_lessons_and_the_student_copies():
-    """JupyterLab opens in notebooks/, and student/ (`make student`) is reachable from it."""
+def test_make_lab_serves_the_lessons_and_the_student_copies(tmp_path):
+    """JupyterLab, started with `make lab`'s options, serves the kit's folder (student/ too) and opens notebooks/."""
     dry = subprocess.run(["make", "-n", "-o", STAMP, "lab"], cwd=ROOT, capture_output=True, text=True).stdout
-    root = ROOT / re.search(r"jupyter lab --notebook-dir=(\S+)", dry).group(1)
-    start = re.search(r"--ServerApp\.default_url=/lab/tree/(\S+)", dry).group(1)
-    assert root.resolve() == ROOT and (root / start).resolve() == ROOT / "notebooks", dry
+    options = re.search(r"jupyter lab (.*?)\s*(--allow-root)?$", dry, re.M).group(1).split()
+    root = ROOT / next(o for o in options if o.startswith("--notebook-dir=")).partition("=")[2]
+    assert root.resolve() == ROOT, dry
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "student").mkdir()
+    served = [o if not o.startswith("--notebook-dir=") else f"--notebook-dir={tmp_path}" for o in options]
+    with jupyter_lab(tmp_path / "lab", tmp_path, served) as (base, token):
+        class Keep(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args):
+                return None  # read the redirect instead of following it
+
+        with pytest.raises(urllib.error.HTTPError) as where:
+            urllib.request.build_opener(Keep).open(f"{base}/?token={token}", timeout=10)
+        assert where.value.headers["Location"].startswith("/lab/tree/notebooks"), where.value.headers
+        with urllib.request.urlopen(f"{base}/api/contents?token={token}", timeout=10) as r:
+            assert {"notebooks", "student"} <= {c["name"] for c in json.load(r)["content"]}
 
 
 def free_port() -> int:
@@ -215,19 +229,20 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def jupyter_lab(tmp: Path, notebook_dir: Path):
+def jupyter_lab(tmp: Path, notebook_dir: Path, options=None):
     """JupyterLab as `make lab` starts it (the kit's Python, its app dir), with private user directories.
 
-    Yields (base URL, token).
+    options: `make lab`'s command-line options (notebook_dir replaces its folder). Yields (base URL, token).
     """
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp / "config"), JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
                JUPYTERLAB_SETTINGS_DIR=str(tmp / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"),
                IPYTHONDIR=str(tmp / "ipython"), QKIT_FAST="1")
     port, token = free_port(), uuid.uuid4().hex
-    cmd = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={notebook_dir}", "--no-browser",
+    cmd = [sys.executable, "-m", "jupyter", "lab", *(options or [f"--notebook-dir={notebook_dir}"]), "--no-browser",
            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", f"--IdentityProvider.token={token}"]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
+    tmp.mkdir(parents=True, exist_ok=True)
     log = tmp / "jupyter.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 from helpers.bridge import golib
-from helpers.tooling import doctor
+from helpers.tooling import doctor, pythons
 
 
 def test_doctor_passes_on_a_complete_install(lib):
@@ -42,3 +42,18 @@ def test_doctor_flags_a_kernel_that_runs_another_python(monkeypatch, tmp_path):
     assert "jupyter kernelspec remove python3" in check.advice
     monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "empty"))
     assert doctor.check_kernel().ok is True
+
+
+def test_doctor_accepts_either_tensorflow_package():
+    """tensorflow-cpu (Linux x86-64's base) installs the module `tensorflow` under another distribution name."""
+    assert doctor.PROVIDERS["tensorflow"] == ("tensorflow", "tensorflow-cpu")
+    assert doctor.installed_version(("no-such-distribution", "numpy"))[0] == "numpy"
+    assert doctor.installed_version(("no-such-distribution",)) is None
+    tf = next(c for c in doctor.check_packages() if c.name == "tensorflow")
+    assert tf.ok, tf
+
+
+def test_doctor_says_which_pythons_work():
+    check = doctor.check_python()
+    assert check.ok is True
+    assert "3.10-3.13" in pythons.advice() and "uv python install" in pythons.advice()

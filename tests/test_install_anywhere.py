@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 SCRIPT = r"""
 import json
+from importlib import metadata
 from pathlib import Path
 import helpers
 from helpers import golib
@@ -21,6 +22,7 @@ from helpers.lessons.table_tools import runner_loop, scratch_runner
 
 package = Path(helpers.__file__).parent
 assert golib.GO_DIR == package / "go", golib.GO_DIR          # the Go sources shipped as package data
+assert metadata.version("go-rl-kit") == helpers.__version__  # one version string
 lib = golib.load()                                           # builds into QKIT_HOME's build/, then loads
 copy = scratch_runner("sarsa", runner_loop())                # lesson 03's scratch copy of go/
 edited = golib.build(src=copy, out_dir=copy / "build", quiet=True)   # lesson 01's way to build a copy

@@ -93,7 +93,7 @@ class DQNAgent(Steerable):
         s = self.settings
         return dict(env=self.env_id, seed=self.seed, chunk=self.chunk, hidden=list(s.hidden), batch_size=s.batch_size,
                     step_count=self._step_count, episode=self._episode, env_steps=self.dqn.global_step,
-                    solved_step=self.solved_step, evals=[list(e) for e in self.evals],
+                    solved_step=self.solved_step, evals=[list(e) for e in self.evals], axis="samples",
                     settings={**dataclasses.asdict(s), "hidden": list(s.hidden)}, **self._values)
 
     model_loader = staticmethod(load_model)

@@ -139,7 +139,7 @@ def check_c_compiler() -> str:
     """The C compiler cgo will use (a path, or toolchain.ZIG), after it compiled one line of C; raise if none works."""
     cc = toolchain.find_cc()
     if cc == toolchain.ZIG:
-        return cc  # find_cc chose Zig only after it compiled the probe
+        return cc  # asked for (CC=zig), or chosen only after it compiled the probe
     ok, output = toolchain.compiles([cc, *os.environ.get("CC", cc).split()[1:]])
     if not ok:
         raise CCompilerError(f"The C compiler {cc} failed on a one-line C file, so cgo cannot build the "

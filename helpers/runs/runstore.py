@@ -42,6 +42,7 @@ from helpers.runs import runcheck, runfolder
 from helpers.runs.history import History
 from helpers.runs.runcheck import ADVICE, ARRAYS, CONFIG, HISTORY, MISMATCH, MODEL, WrongKindError, expect
 from helpers.runs.runfolder import CURRENT, RunInUseError
+from helpers.runs.tensorboard import write_events
 
 __all__ = ["DamagedRunError", "Run", "RunInUseError", "WrongKindError", "expect", "export_csv", "load_run",
            "save_run"]
@@ -91,6 +92,7 @@ def save_run(folder, *, kind: str, history: History, config: dict, model=None, a
         fsync_path(save)
         write_text_durably(folder / CURRENT, save.name + "\n")  # the moment the new save becomes the run
         runfolder.remove_all_but(folder, save.name)
+        write_events(folder, history, config.get("evals"), config.get("axis", "step"))  # TensorBoard's view, beside it
     return folder
 
 

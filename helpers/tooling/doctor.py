@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from importlib import metadata
 
 from helpers.bridge import golib, toolchain
+from helpers.tooling import pythons
 
 # package -> (minimum version, why the kit needs it)
 PACKAGES = {
     "numpy": ("1.26", "arrays passed to Go"),
-    "tensorflow": ("2.16", "the Keras Q-network"),
+    "tensorflow": ("2.16", "the Keras Q-network (tensorflow or tensorflow-cpu)"),
     "matplotlib": ("3.8", "the two-panel figure"),
     "ipywidgets": ("8.1", "sliders and buttons"),
     "ipykernel": ("7.1", "output from training threads"),
@@ -25,6 +26,8 @@ PACKAGES = {
     "gymnasium": ("1.0", "CartPole-v1 and the toy-text tables"),
     "pillow": ("10", "PNG frames of the live figures"),
 }
+# A module that more than one distribution provides: either counts (pyproject.toml picks one by platform).
+PROVIDERS = {"tensorflow": ("tensorflow", "tensorflow-cpu")}
 
 
 @dataclass
@@ -43,20 +46,31 @@ def _version_tuple(v: str) -> tuple:
 
 def check_python() -> Check:
     v = sys.version.split()[0]
-    ok = sys.version_info >= (3, 10)
-    return Check("Python", ok, f"{v} ({sys.executable})", "" if ok else "install Python 3.10 or newer")
+    ok = pythons.supported()
+    return Check("Python", ok, f"{v} ({sys.executable})", "" if ok else pythons.advice())
+
+
+def installed_version(names: tuple[str, ...]) -> tuple[str, str] | None:
+    """(distribution, version) of the first of names that is installed, else None."""
+    for name in names:
+        try:
+            return name, metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
 
 
 def check_packages() -> list[Check]:
     out = []
     for name, (minimum, why) in PACKAGES.items():
-        try:
-            v = metadata.version(name)
-        except metadata.PackageNotFoundError:
+        found = installed_version(PROVIDERS.get(name, (name,)))
+        if found is None:
             out.append(Check(name, False, f"not installed ({why})", "run `make setup`"))
             continue
+        dist, v = found
         ok = _version_tuple(v) >= _version_tuple(minimum)
-        out.append(Check(name, ok, v, "" if ok else f"needs >= {minimum}: run `make setup`"))
+        shown = v if dist == name else f"{v} ({dist})"
+        out.append(Check(name, ok, shown, "" if ok else f"needs >= {minimum}: run `make setup`"))
     return out
 
 
