@@ -160,6 +160,7 @@ def sweep(trial, grid: dict, seeds=range(4), *, fixed: dict | None = None, backe
             print(f"Trial {index} ({params}, seed {seed}) was lost: its worker died ({why}). Running it once more.")
             return
         lost.append({"trial": index, **params, "seed": seed})
+        lost.sort(key=lambda t: t["trial"])  # grid order, whichever worker died first
         print(f"Trial {index} ({params}, seed {seed}) was lost again: its worker died ({why}); the sweep goes on "
               "without it (df.attrs['lost']). Fewer workers, or a smaller trial, need less memory.")
 
