@@ -23,6 +23,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import exercise_probes
 import nbformat
 import pytest
 
@@ -149,17 +150,37 @@ def test_student_copy_holds_no_solution_text(path, student_copies):
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
 def test_student_copy_runs_and_says_not_yet(path, student_copies):
+    """The copy runs and its checks say "not yet"; then (cells appended to the same run) every wrong answer of
+    tests/exercise_probes.py gets "not yet" from the lesson's check cell, and the solutions get PASS."""
     lesson = nbformat.read(path, as_version=4)
     removed = {int(n) for c in solution_cells(lesson) for n in re.findall(r"\bcheck\((\d+)", c.source)}
-    nb = notebooks.execute(student_copies[path])
+    copy = nbformat.read(student_copies[path], as_version=4)
+    probed = student_copies[path].with_name(path.stem + "_probed.ipynb")
+    nbformat.write(exercise_probes.with_probes(lesson, copy, path.name[:2]), probed)
+    nb = notebooks.execute(probed)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.output_type == "error" and "raises-exception" not in c.metadata.get("tags", [])]
     assert not errors, f"{path.name} (student copy): {errors[0].ename}: {errors[0].evalue}"
-    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.output_type == "stream")
+
+    def printed(cells) -> str:
+        return "".join(o.get("text", "") for c in cells for o in c.get("outputs", []) if o.output_type == "stream")
+
+    text = printed(nb.cells[:len(copy.cells)])
     assert "Traceback" not in text
     for n in sorted(removed):
         assert re.search(rf"^Exercise {n}: {exercises.NOT_YET}", text, re.M), f"exercise {n} should say not yet"
         assert not re.search(rf"^Exercise {n}: {exercises.PASS_MARK}", text, re.M), f"exercise {n} passed unsolved"
+    for cell in nb.cells[len(copy.cells):]:
+        tags = [t for t in cell.metadata.get("tags", []) if t.startswith("probe-")]
+        verdicts = re.findall(r"^Exercise (\d+): (PASS|not yet)", printed([cell]), re.M)
+        if tags:  # a wrong answer: its own exercise says not yet
+            assert verdicts == [(tags[0][6:], exercises.NOT_YET)], f"{path.name}: {cell.source!r} -> {verdicts}"
+        else:  # a solution cell: every verdict it prints is PASS
+            assert all(v == exercises.PASS_MARK for _, v in verdicts), f"{path.name}: {cell.source!r} -> {verdicts}"
+    passed = {int(n) for c in nb.cells[len(copy.cells):] for n, v in
+              re.findall(r"^Exercise (\d+): (PASS)", printed([c]), re.M)}
+    every = set(exercise_probes.WRONG[path.name[:2]])
+    assert passed == every, f"{path.name}: the solutions should pass every exercise: {passed} vs {every}"
 
 
 def test_checks_say_not_yet_instead_of_failing():

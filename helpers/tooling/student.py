@@ -4,7 +4,10 @@
 
 Solution cells (code and the markdown that explains them) carry the tag
 "solution" in their metadata. The exercise check cells are not tagged: they stay,
-and on the learner's placeholders they print "Exercise N: not yet - <hint>".
+and on the learner's placeholders they print "Exercise N: not yet - <hint>". They
+hold no answer: each calls helpers/lessons/answers.py, which recomputes the
+expected value, and their hints say where to look, not what to type
+(tests/test_exercise_checks.py checks every copy for the answers).
 Where the solutions were, a short note says that this copy has none.
 """
 
