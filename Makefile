@@ -16,7 +16,9 @@ PY     := $(BIN)/python
 GO     := $(BIN)/go
 # One stamp per install: the lessons' base (+ Ray with SWEEP=1), or everything the tests need
 # (test, lint and bench install that; every other target the base).
+comma      := ,
 LAB_EXTRAS := $(if $(SWEEP),[sweep],)
+ZIG_EXTRAS := $(if $(SWEEP),[sweep$(comma)zig],[zig])
 LAB_STAMP  := $(VENV)/.installed-lab$(if $(SWEEP),-sweep,)
 DEV_STAMP  := $(VENV)/.installed-dev
 STAMP      := $(if $(filter test lint bench,$(MAKECMDGOALS)),$(DEV_STAMP),$(LAB_STAMP))
@@ -60,7 +62,7 @@ setup: $(STAMP) ## create .venv and install what the lessons need (Go toolchain 
 .PHONY: lib
 lib: $(STAMP) ## build the Go library (build/libqvalue-<hash>.so) if its sources changed
 	@$(PY) -m helpers.bridge cc >/dev/null 2>&1 || { echo "No working C compiler: installing Zig from PyPI (ziglang) for cgo."; \
-	  $(PY) -m pip install -e '.$(if $(SWEEP),[sweep,zig],[zig])'; }
+	  $(PY) -m pip install -e '.$(ZIG_EXTRAS)'; }
 	$(PY) -m helpers.bridge build
 
 # The kit's JupyterLab defaults (lab/overrides.json: no "Jupyter news?" toast, no update check),

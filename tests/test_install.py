@@ -100,3 +100,12 @@ def test_an_unsupported_python_hears_which_work_and_how_to_get_one(monkeypatch, 
     line = capsys.readouterr().out.strip()
     assert len(line.splitlines()) == 1 and "3.10-3.13" in line
     assert all(tool in line for tool in ("uv python install", "pyenv install", "conda create", "PYTHON=python3."))
+
+
+def test_make_lib_installs_zig_only_when_no_c_compiler_works():
+    """`make lib` asks the build for a working C compiler; only without one does pip bring Zig ([zig])."""
+    for args, extras in (((), ".[zig]"), (("SWEEP=1",), ".[sweep,zig]")):
+        out = subprocess.run(["make", "-n", "-o", ".venv/.installed-lab", "-o", ".venv/.installed-lab-sweep",
+                              "lib", *args], cwd=ROOT, capture_output=True, text=True).stdout
+        assert re.search(r"-m helpers\.bridge cc >/dev/null 2>&1 \|\|", out), out
+        assert pip_installs(out) == [extras], out

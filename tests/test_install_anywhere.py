@@ -84,3 +84,18 @@ def test_pip_install_dot_builds_and_runs_from_a_read_only_install(tmp_path):
     assert out["watched"] == str(package / "go"), "the stale-build guard watches the installed sources"
     assert Path(out["copy"]) == home / "scratch" / "sarsa" and out["runs"] == str(home / "runs")
     assert files_under(package) == before, "nothing may be written into the install (even as root)"
+
+
+def test_qkit_home_moves_what_a_checkout_writes(tmp_path):
+    """A hub's persistent home (docs/teachers.md): QKIT_HOME takes the library, scratch copies and runs;
+    the Go sources stay the checkout's."""
+    show = ("import json; from helpers.core import home as h; print(json.dumps({k: str(getattr(h, k)) for k in "
+            "('KIT_HOME', 'GO_DIR', 'BUILD_DIR', 'SCRATCH_DIR', 'RUNS_DIR')}))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QKIT_")}
+    where = json.loads(subprocess.run([sys.executable, "-c", show], cwd=ROOT, env={**env, "QKIT_HOME": str(tmp_path)},
+                                      capture_output=True, text=True, check=True).stdout)
+    assert where == {"KIT_HOME": str(tmp_path), "GO_DIR": str(ROOT / "go"), "BUILD_DIR": str(tmp_path / "build"),
+                     "SCRATCH_DIR": str(tmp_path / "scratch"), "RUNS_DIR": str(tmp_path / "runs")}
+    default = json.loads(subprocess.run([sys.executable, "-c", show], cwd=ROOT, env=env, capture_output=True,
+                                        text=True, check=True).stdout)
+    assert default["BUILD_DIR"] == str(ROOT / "build") and default["SCRATCH_DIR"] == str(ROOT / "notebooks" / "scratch")
