@@ -123,9 +123,9 @@ class Steerable:
             params = dict(self._values)
         try:
             record = self._one_step(params)
-            knobs = {name: params[name] if name in self.knobs else math.nan for name in NAMES}
+            not_knobs = {name: math.nan for name in NAMES if name not in self.knobs}  # e.g. a table's learning_rate
             with self._params_lock:
-                self.history.record(step=self._step_count, **{**knobs, **record})
+                self.history.record(step=self._step_count, **{**params, **not_knobs, **record})
                 self._episode = record["episode"]
                 self._step_count += 1
                 self._in_step = False  # with the count, so a change made now names the next step
