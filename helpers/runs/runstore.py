@@ -43,8 +43,8 @@ from helpers.runs.history import History
 from helpers.runs.runcheck import ADVICE, ARRAYS, CONFIG, HISTORY, MISMATCH, MODEL, WrongKindError, expect
 from helpers.runs.runfolder import CURRENT, RunInUseError
 
-__all__ = ["DamagedRunError", "Run", "RunInUseError", "WrongKindError", "expect", "export_csv", "load_run",
-           "save_run"]
+__all__ = ["DamagedRunError", "Run", "RunInUseError", "WrongKindError", "expect", "export_csv", "latest_save",
+           "load_run", "save_run"]
 
 
 @dataclass
@@ -59,9 +59,11 @@ class Run:
     arrays: dict = field(default_factory=dict)
 
 
-def save_run(folder, *, kind: str, history: History, config: dict, model=None, arrays: dict | None = None) -> Path:
+def save_run(folder, *, kind: str, history: History, config: dict, model=None, arrays: dict | None = None,
+             extras=None) -> Path:
     """Save a `kind` agent's model (a Keras model) or arrays (name -> NumPy array), history and config as a new
-    complete save in folder; return the folder."""
+    complete save in folder; return the folder. extras(save_folder), if given, writes more files into the save
+    (the demo's figure.png, history.csv, ...: runfolder.KIT_FILES names), published with it by the same rename."""
     folder, config = runfolder.check_folder_name(folder), dict(config)
     if (model is None) == (arrays is None):
         raise TypeError("save_run needs a model or arrays (one of the two)")
@@ -86,6 +88,10 @@ def save_run(folder, *, kind: str, history: History, config: dict, model=None, a
         if len(history) != checks["history_rows"]:
             shutil.rmtree(save, ignore_errors=True)
             raise ValueError(f"not saving into {folder}: the history grew while saving. Pause training first.")
+        if extras is not None:
+            extras(save)
+            for p in save.iterdir():
+                fsync_path(p)
         saved = {"format": runcheck.FORMAT, "kind": kind, "config": config, "checks": checks}
         write_text_durably(save / CONFIG, json.dumps(saved, indent=2, default=_plain) + "\n")
         fsync_path(save)
@@ -124,6 +130,15 @@ def load_run(folder, load_model=None, kind: str | None = None, sizes: dict[str, 
                     raise  # it was pinned, or nothing moved: the damage is real
     raise DamagedRunError(folder / CURRENT, "changed ten times while loading: another process saves there "
                                             "without pause", "Load it once that process has stopped.")
+
+
+def latest_save(folder) -> Path:
+    """The save folder CURRENT names now: its files (and the demo's exports) all belong to one save."""
+    folder = Path(folder)
+    name = _current(folder)
+    if not runfolder.SAVE_NAME.fullmatch(name):
+        raise DamagedRunError(folder / CURRENT, "names no save folder", "Check the path, or save a run there first.")
+    return folder / name
 
 
 def _current(folder: Path) -> str:

@@ -1,7 +1,8 @@
 """`python -m helpers.tooling.demo --agent dqn`: train the DQN headless until solved (or a step budget).
 
-Writes into --out the run (model, history, settings), figure.png and
-summary.json: solved, solve_step, solve_seconds, greedy_mean, greedy_std (20
+Writes into --out one save of the run (model, history, settings) with
+figure.png and summary.json inside it (out/CURRENT names it: one run's files,
+never a mix): solved, solve_step, solve_seconds, greedy_mean, greedy_std (20
 greedy episodes on other fixed seeds, at the end), episodes, seed. Prints the
 greedy result next to a random policy's on the same seeds.
 """
@@ -21,6 +22,8 @@ def run_dqn(args, out, cli) -> int:
     from helpers.agents.dqn_agent import DQNAgent
     from helpers.agents.envs import random_policy_returns
     from helpers.core.durable import write_durably, write_text_durably
+    from helpers.runs.runstore import latest_save
+    from helpers.tooling.demo import SAVED, shielded
     from helpers.views.figures import make_figure
 
     if args.env != "CartPole-v1":
@@ -44,15 +47,25 @@ def run_dqn(args, out, cli) -> int:
         interrupted = True
     bar.close()
     seconds = time.perf_counter() - start
-    agent.save(out)
-    write_durably(out / "figure.png", make_figure(agent.figure_spec()).update(agent.snapshot()).save)
-    final = greedy_returns(agent.dqn.online, lambda: __import__("gymnasium").make("CartPole-v1"), FINAL_SEEDS)
-    solve_s = next((e[3] for e in agent.eval_times if e[0] == agent.solved_step), None)
-    summary = dict(solved=agent.solved_step is not None, solve_step=agent.solved_step, solve_seconds=solve_s,
-                   greedy_mean=float(final.mean()), greedy_std=float(final.std()), episodes=agent.episode,
-                   seed=args.seed, env_steps=agent.dqn.global_step, seconds=seconds, evals=agent.evals,
-                   interrupted=interrupted)
-    write_text_durably(out / "summary.json", json.dumps(summary, indent=2) + "\n")
+
+    def finish():
+        """The final greedy episodes, then one save with the figure and summary.json inside it."""
+        final = greedy_returns(agent.dqn.online, lambda: __import__("gymnasium").make("CartPole-v1"), FINAL_SEEDS)
+        solve_s = next((e[3] for e in agent.eval_times if e[0] == agent.solved_step), None)
+        summary = dict(solved=agent.solved_step is not None, solve_step=agent.solved_step, solve_seconds=solve_s,
+                       greedy_mean=float(final.mean()), greedy_std=float(final.std()), episodes=agent.episode,
+                       seed=args.seed, env_steps=agent.dqn.global_step, seconds=seconds, evals=agent.evals,
+                       interrupted=interrupted)
+
+        def exports(save):
+            write_durably(save / "figure.png", make_figure(agent.figure_spec()).update(agent.snapshot()).save)
+            write_text_durably(save / "summary.json", json.dumps(summary, indent=2) + "\n")
+
+        agent.save(out, extras=exports)
+        return final, solve_s
+
+    final, solve_s = shielded(finish)
+    SAVED.append(out)
     baseline = random_policy_returns("CartPole-v1", FINAL_SEEDS)
     if interrupted:
         print(f"\ninterrupted: saved the {agent.dqn.global_step:,} environment steps done so far to {out}",
@@ -62,5 +75,6 @@ def run_dqn(args, out, cli) -> int:
     print(f"{verdict}; {agent.dqn.global_step:,} environment steps, {agent.episode:,} episodes, {seconds:.0f} s")
     print(f"greedy return over 20 fixed episodes: {final.mean():.1f} ± {final.std():.1f}  "
           f"(a random policy: {baseline.mean():.1f} ± {baseline.std():.1f}; the maximum is 500)")
-    print(f"wrote {out / 'figure.png'}, {out / 'summary.json'} and the run (model, history, settings)")
+    save = latest_save(out)
+    print(f"wrote {save / 'figure.png'}, {save / 'summary.json'} and the run (model, history, settings)")
     return 0
