@@ -7,6 +7,8 @@ import random
 import re
 import shutil
 import signal
+import sqlite3
+import struct
 import subprocess
 import sys
 import threading
@@ -222,6 +224,24 @@ def _swap_history(save: Path):
     h.save(save / "history.sqlite")
 
 
+def _flip(name: str, value: float):
+    """Flip the lowest bit of every stored copy of an 8-byte float in the file, as a failing disk would."""
+    def edit(save: Path):
+        data, packed = (save / name).read_bytes(), struct.pack(">d", value)
+        assert packed in data
+        (save / name).write_bytes(data.replace(packed, packed[:7] + bytes([packed[7] ^ 1])))
+    return edit
+
+
+def _sql(name: str, statement: str):
+    def edit(save: Path):
+        conn = sqlite3.connect(save / name)
+        conn.execute(statement)
+        conn.commit()
+        conn.close()
+    return edit
+
+
 DAMAGE = {
     "model missing": (lambda s: (s / "model.keras").unlink(), "model.keras: is missing"),
     "model empty": (lambda s: (s / "model.keras").write_bytes(b""), "model.keras: is empty"),
@@ -239,6 +259,9 @@ DAMAGE = {
     "input size edited": (_edit_config("checks", n_inputs=5), "config.json: .*n_inputs is 4 but was saved as 5"),
     "another model": (_other_model(16), "config.json: .*dense_units is \\[16, 2\\]"),
     "another history": (_swap_history, "config.json: .*50 steps"),
+    "a flipped bit in the history": (_flip("history.sqlite", 1 / 43), "history.sqlite: fails its checksum"),
+    "an edited history value": (_sql("history.sqlite", "UPDATE steps SET loss = 0.5 WHERE step = 42"),
+                                "history.sqlite: fails its checksum"),
 }
 
 

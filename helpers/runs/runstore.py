@@ -13,7 +13,8 @@ A run folder looks like this:
         save-000007-3fa9c2d1/    written in full (and fsynced) before CURRENT names it
             model.keras          the Keras model, optimizer state included (or state.npz: an agent's arrays)
             history.sqlite       every step and change (History.save)
-            config.json          {"format", "kind", "config": the agent's settings, "checks": sizes and counts}
+            config.json          {"format", "kind", "config": the agent's settings, "checks": sizes and counts,
+                                  "sha256": each other file's SHA-256, so a flipped byte is caught}
 
 save_run writes a new save folder, then replaces CURRENT atomically, then deletes
 the older save folders (only those holding nothing but the kit's files). A folder
@@ -92,7 +93,8 @@ def save_run(folder, *, kind: str, history: History, config: dict, model=None, a
             extras(save)
             for p in save.iterdir():
                 fsync_path(p)
-        saved = {"format": runcheck.FORMAT, "kind": kind, "config": config, "checks": checks}
+        hashes = {p.name: runcheck.sha256(p) for p in sorted(save.iterdir())}  # load_run checks every byte
+        saved = {"format": runcheck.FORMAT, "kind": kind, "config": config, "checks": checks, "sha256": hashes}
         write_text_durably(save / CONFIG, json.dumps(saved, indent=2, default=_plain) + "\n")
         fsync_path(save)
         write_text_durably(folder / CURRENT, save.name + "\n")  # the moment the new save becomes the run
@@ -174,6 +176,7 @@ def _load_save(folder: Path, name: str, load_model, kind: str | None, sizes: dic
     if problems:
         files = f"{MODEL if model is not None else ARRAYS} and {HISTORY}"
         raise DamagedRunError(save / CONFIG, f"does not match {files}: {'; '.join(problems)}", MISMATCH)
+    runcheck.check_hashes(save, saved.get("sha256"))  # last: the checks above say more precisely what is wrong
     return Run(model, history, config, save, saved["kind"], arrays or {})
 
 
