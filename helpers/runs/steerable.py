@@ -4,9 +4,7 @@ A subclass implements ``_one_step()`` (one training step, which starts with
 ``p = self._step_values()`` and ends by recording under ``self._params_lock``),
 ``_rebuild()`` (back to step 0) and ``config()``; it gets start/pause/resume/
 stop/reset/train, the status, knob changes recorded at the step they take
-effect, and samples per second. For save()/load() it says what differs:
-``_saved()`` (its Keras model, or its arrays), ``_from_run(run, lib)`` (an
-agent rebuilt from a loaded run) and, with a model, ``model_loader``.
+effect, and samples per second.
 """
 
 from __future__ import annotations
@@ -185,7 +183,9 @@ class Steerable:
         self._rebuild()
         self._rate = 0.0
 
-    # -- files: one save() and load() for every agent; a subclass says what differs --------------
+    # -- files: one save() and load() for every agent; a subclass says what differs: _saved() (its Keras
+    # model, or its arrays), _from_run(run, lib) (an agent rebuilt from a loaded run) and, with a model,
+    # model_loader.
 
     model_loader = None  # reads a saved Keras model (agents.qnet.load_model); None for an agent without one
     saved_sizes: dict[str, str] = {}  # config entries checked against knobs.SIZES on load (beyond the common ones)
