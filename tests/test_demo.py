@@ -28,23 +28,25 @@ def test_cli_writes_figure_history_and_model(tmp_path, lib):
     out = tmp_path / "demo"
     proc = run_cli("--env", "CartPole-v1", "--steps", "40", "--seed", "1", "--alpha", "0.4", "--out", str(out))
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert (out / "figure.png").read_bytes()[:8] == PNG
-    with open(out / "history.csv", newline="") as f:
+    save = runstore.latest_save(out)  # the run and its exports: one save folder, published by one rename
+    assert (save / "figure.png").read_bytes()[:8] == PNG
+    with open(save / "history.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 40 and rows[-1]["step"] == "39" and float(rows[0]["alpha"]) == 0.4
-    run = runstore.load_run(out, load_model)  # the run itself, saved atomically beside the exports
-    assert run.config["step_count"] == 40 and len(run.history) == 40
-    assert str(out / "figure.png") in proc.stdout and "samples/s" in proc.stdout
+    run = runstore.load_run(out, load_model)
+    assert run.config["step_count"] == 40 and len(run.history) == 40 and run.path == save
+    assert str(save / "figure.png") in proc.stdout and "samples/s" in proc.stdout
     assert "40/40" in proc.stderr, "tqdm's progress bar goes to stderr"
 
 
 def test_main_in_process_on_random_states(tmp_path, capsys, lib):
     out = tmp_path / "random"
     assert demo.main(["--env", "random", "--steps", "25", "--gamma", "0.5", "--out", str(out)]) == 0
-    h = History.from_csv(out / "history.csv", out / "changes.csv")
+    save = runstore.latest_save(out)
+    h = History.from_csv(save / "history.csv", save / "changes.csv")
     snap = h.snapshot()
     assert len(h) == 25 and (snap["gamma"] == 0.5).all() and snap["episode"][-1] == 0
-    assert (out / "figure.png").read_bytes()[:8] == PNG
+    assert (save / "figure.png").read_bytes()[:8] == PNG
     assert "wrote" in capsys.readouterr().out
 
 
@@ -121,4 +123,30 @@ def test_ctrl_c_saves_the_steps_done_and_exits_130(tmp_path, lib):
     assert len(lines) == 1 and "saved the" in lines[0], err[-1000:]
     run = runstore.load_run(out, load_model)
     assert run.config["step_count"] > 0 and len(run.history) == run.config["step_count"]
-    assert (out / "figure.png").read_bytes()[:8] == PNG
+    assert (run.path / "figure.png").read_bytes()[:8] == PNG
+
+
+def test_a_second_ctrl_c_waits_for_the_save_and_never_says_nothing_was_saved(tmp_path, lib):
+    import signal
+    import time
+
+    out = tmp_path / "twice"
+    proc = subprocess.Popen([sys.executable, "-m", "helpers.tooling.demo", "--env", "random", "--steps", "1000000",
+                             "--out", str(out)], cwd=ROOT, env=dict(os.environ, QKIT_FAST="1"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline, err = time.monotonic() + 120, ""
+    while time.monotonic() < deadline:  # wait until tqdm shows steps being trained
+        line = proc.stderr.readline()
+        err += line
+        if "step" in line and "/1000000" in line.replace(",", "") and " 0/" not in line:
+            break
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.3)  # the save (model, history, figure, CSVs) is under way
+    proc.send_signal(signal.SIGINT)
+    _, rest = proc.communicate(timeout=120)
+    err += rest
+    assert proc.returncode == 130, err[-2000:]
+    assert "nothing to save" not in err and "Traceback" not in err, err[-2000:]
+    run = runstore.load_run(out, load_model)
+    assert run.config["step_count"] > 0 and (run.path / "history.csv").exists()

@@ -27,7 +27,7 @@ def test_summary_judges_the_final_model_and_keeps_the_best(tmp_path):
                            "--max-steps", "5120", "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
                           timeout=900, env=dict(os.environ, QKIT_FAST="1"))
     assert proc.returncode == 0, proc.stderr[-2000:]
-    summary = json.loads((out / "summary.json").read_text())
+    summary = json.loads((runstore.latest_save(out) / "summary.json").read_text())  # published with its run
     evals = [m for _, m, _ in summary["evals"]]
     assert len(evals) == 2 and evals[0] != evals[1], evals
     best = summary["best"]

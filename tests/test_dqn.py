@@ -112,9 +112,10 @@ def test_headless_dqn_writes_summary(tmp_path):
                            "--max-steps", "2600", "--epsilon", "0.3", "--out", str(out)], cwd=ROOT,
                           capture_output=True, text=True, timeout=600, env=dict(os.environ, QKIT_FAST="1"))
     assert proc.returncode == 0, proc.stderr[-2000:]
-    summary = json.loads((out / "summary.json").read_text())
+    save = runstore.latest_save(out)  # the run's files are published together, in its save folder
+    summary = json.loads((save / "summary.json").read_text())
     for key in ("solved", "solve_step", "solve_seconds", "greedy_mean", "greedy_std", "episodes", "seed"):
         assert key in summary
     assert summary["seed"] == 1 and len(summary["evals"]) == 1
-    assert "a random policy" in proc.stdout and (out / "figure.png").exists()
+    assert "a random policy" in proc.stdout and (save / "figure.png").exists()
     assert runstore.load_run(out, load_model).config["epsilon"] == 0.3, "--epsilon is the DQN's ε slider"

@@ -3,7 +3,6 @@
 import gc
 import os
 import sqlite3
-import struct
 import threading
 import time
 import tracemalloc
@@ -247,13 +246,6 @@ def _sql(path, *statements):
     conn.close()
 
 
-def _flip(path, value: float) -> None:
-    """Flip the lowest bit of a stored 8-byte float, as a failing disk would (every copy: a free page may hold one)."""
-    data, packed = path.read_bytes(), struct.pack(">d", value)
-    assert packed in data
-    path.write_bytes(data.replace(packed, packed[:7] + bytes([packed[7] ^ 1])))
-
-
 def _cut(path, keep_fraction):
     data = path.read_bytes()
     path.write_bytes(data[: int(len(data) * keep_fraction)])
@@ -280,8 +272,6 @@ DAMAGE = {
     "meta missing a count": (lambda p: _sql(p, "DELETE FROM meta WHERE key = 'rows'"), "'rows'"),
     "unsorted changes": (lambda p: _sql(p, "UPDATE changes SET step = 90 WHERE name = 'alpha'"), "not sorted"),
     "a newer format": (lambda p: _sql(p, "UPDATE meta SET value = 99 WHERE key = 'format'"), "newer"),
-    "a flipped bit": (lambda p: _flip(p, 1 / 43), "fails its checksum"),
-    "an edited value": (lambda p: _sql(p, "UPDATE steps SET loss = 0.5 WHERE step = 42"), "fails its checksum"),
 }
 
 

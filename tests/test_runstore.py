@@ -4,8 +4,11 @@ import itertools
 import json
 import os
 import random
+import re
 import shutil
 import signal
+import sqlite3
+import struct
 import subprocess
 import sys
 import threading
@@ -221,6 +224,24 @@ def _swap_history(save: Path):
     h.save(save / "history.sqlite")
 
 
+def _flip(name: str, value: float):
+    """Flip the lowest bit of every stored copy of an 8-byte float in the file, as a failing disk would."""
+    def edit(save: Path):
+        data, packed = (save / name).read_bytes(), struct.pack(">d", value)
+        assert packed in data
+        (save / name).write_bytes(data.replace(packed, packed[:7] + bytes([packed[7] ^ 1])))
+    return edit
+
+
+def _sql(name: str, statement: str):
+    def edit(save: Path):
+        conn = sqlite3.connect(save / name)
+        conn.execute(statement)
+        conn.commit()
+        conn.close()
+    return edit
+
+
 DAMAGE = {
     "model missing": (lambda s: (s / "model.keras").unlink(), "model.keras: is missing"),
     "model empty": (lambda s: (s / "model.keras").write_bytes(b""), "model.keras: is empty"),
@@ -238,6 +259,9 @@ DAMAGE = {
     "input size edited": (_edit_config("checks", n_inputs=5), "config.json: .*n_inputs is 4 but was saved as 5"),
     "another model": (_other_model(16), "config.json: .*dense_units is \\[16, 2\\]"),
     "another history": (_swap_history, "config.json: .*50 steps"),
+    "a flipped bit in the history": (_flip("history.sqlite", 1 / 43), "history.sqlite: fails its checksum"),
+    "an edited history value": (_sql("history.sqlite", "UPDATE steps SET loss = 0.5 WHERE step = 42"),
+                                "history.sqlite: fails its checksum"),
 }
 
 
@@ -284,6 +308,8 @@ for line in sys.stdin:
         try:
             if kind == "Trainer":
                 test_runstore.save_forever(folder, int(steps), log)
+            elif kind == "demo":
+                test_runstore.demo_publishes_forever(folder, log)
             else:
                 test_runstore.agent_saves_forever(kind, folder, log)
         finally:
@@ -487,3 +513,76 @@ def test_two_threads_saving_into_one_folder(run):
         t.join()
     assert set(outcomes) == {"saved", "busy"}, [o for o in outcomes if o not in ("saved", "busy")][:3]
     assert len(load_run(folder, load_model).history) == len(history)
+
+
+# -- the headless demo's files: one run's set, or the previous one's -----------------------------
+
+
+def demo_publishes_forever(folder: str, log: str) -> None:
+    """The process that gets killed: train a little more and publish the demo's files, again and again."""
+    from helpers.agents.trainer import Trainer
+    from helpers.bridge import golib
+    from helpers.tooling import demo
+
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    t = Trainer.create(env="random", batch_size=8, seed=0, lib=golib.load())
+    while True:
+        t.train(3)
+        os.write(fd, f"saving {t.step_count}\n".encode())
+        demo._write(t, Path(folder), "random")
+        os.write(fd, f"saved {t.step_count}\n".encode())
+
+
+def check_demo_after_kill(folder: Path, lines: list[list[str]]) -> bool:
+    """The run, figure, CSVs all belong to the save CURRENT names; nothing of the kit's is left outside it."""
+    completed = [int(n) for word, n in lines if word == "saved"]
+    inside = lines[-1][0] == "saving"
+    allowed = {completed[-1], int(lines[-1][1])} if inside else {completed[-1]}
+    run = load_run(folder, load_model, kind="Trainer")
+    n = run.config["step_count"]
+    assert n in allowed, f"loaded {n} steps; the worker had saved {completed}, then {lines[-1]}"
+    steps = History.from_csv(run.path / "history.csv", run.path / "changes.csv")
+    assert len(steps) == n, f"history.csv has {len(steps)} steps, the run {n}: files of two runs mixed"
+    png = (run.path / "figure.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png.endswith(b"IEND\xaeB`\x82"), "a whole figure"
+    assert sorted(p.name for p in run.path.iterdir()) == \
+        ["changes.csv", "config.json", "figure.png", "history.csv", "history.sqlite", "model.keras"]
+    outside = [p.name for p in folder.iterdir() if not p.name.startswith("save-")]
+    assert all(p in ("CURRENT", "LOCK", "qkit-run.json") or re.fullmatch(r"\.(CURRENT|qkit-run)\.tmp-\d+(\.json)?", p)
+               for p in outside), outside  # beside the saves: the pointer, the marker, one being written at most
+    return inside
+
+
+def test_a_kill_while_the_demo_publishes_leaves_one_runs_files(tmp_path, lib):
+    folder, spools = tmp_path / "demo", tmp_path / "spools"
+    spools.mkdir()
+    rng = random.Random(1)
+    with open(tmp_path / "zygote.err", "w") as err:
+        zygote = subprocess.Popen([PYTHON, "-c", ZYGOTE], cwd=ROOT, env=dict(os.environ, TMPDIR=str(spools)),
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True)
+    kills = inside = pid = 0
+    try:
+        while kills < 20 or (inside < 10 and kills < 40):
+            log = tmp_path / f"worker-{kills}.log"
+            zygote.stdin.write(f"demo {folder} 0 {log}\n")
+            zygote.stdin.flush()
+            line = zygote.stdout.readline()
+            assert line, f"the fork server died: {(tmp_path / 'zygote.err').read_text()[-3000:]}"
+            pid = int(line)
+            wait_until(lambda log=log: log.exists() and "saved" in log.read_text(), "a first complete save")
+            time.sleep(rng.uniform(0.0, 0.5))
+            os.kill(pid, signal.SIGKILL)
+            wait_until(lambda pid=pid: not alive(pid), "the killed worker to be gone", timeout=10)
+            kills += 1
+            inside += check_demo_after_kill(folder, [w.split() for w in log.read_text().splitlines()])
+    finally:
+        if pid and alive(pid):
+            os.kill(pid, signal.SIGKILL)
+        zygote.stdin.close()
+        try:
+            zygote.wait(30)
+        except subprocess.TimeoutExpired:
+            zygote.kill()
+            zygote.wait()
+    print(f"demo: {kills} kills, {inside} inside a publish")
+    assert inside >= 10, f"only {inside} of {kills} kills landed inside a publish"

@@ -4,7 +4,7 @@ One layout serves the spool and the saved file, so a save is a page copy:
 
     steps    one row per step: step (INTEGER PRIMARY KEY), the other FIELDS, q_mean_0 .. q_mean_{A-1}
     changes  (step, name, old, new), in the order they happened
-    meta     (key, value): format, n_actions, rows, last_step, checksum (SHA-256 of every step and change)
+    meta     (key, value): format, n_actions, rows, last_step
 
 SQLite has no NaN: a NaN is stored as NULL and read back as NaN. Only the columns
 that can honestly be NaN (NAN_OK) may hold NULL; anywhere else it means damage.
@@ -12,7 +12,6 @@ that can honestly be NaN (NAN_OK) may hold NULL; anywhere else it means damage.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import sqlite3
@@ -23,7 +22,7 @@ import numpy as np
 
 from helpers.core.durable import replace_durably, scratch_folder
 
-FORMAT = 2  # 1: no checksum
+FORMAT = 1
 FIELDS = ("step", "episode", "samples", "time", "loss", "alpha", "gamma", "epsilon",
           "learning_rate", "episode_return")
 INT_FIELDS = ("step", "episode", "samples")
@@ -155,8 +154,7 @@ class Spool:
         self._check_folder()
         with self.conn:
             self.conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
-                ("format", FORMAT), ("n_actions", self.n_actions), ("rows", rows), ("last_step", rows - 1),
-                ("checksum", checksum(self.conn, self.n_actions))])
+                ("format", FORMAT), ("n_actions", self.n_actions), ("rows", rows), ("last_step", rows - 1)])
         tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
         for stale in (tmp, tmp.with_name(tmp.name + "-journal")):  # left by a killed save with our pid
             stale.unlink(missing_ok=True)
@@ -175,17 +173,6 @@ class Spool:
     def close(self) -> None:
         """Close the connection and delete the spool folder now."""
         self._finalizer()
-
-
-def checksum(conn, n_actions: int) -> str:
-    """SHA-256 of every step row (in step order, NaN and -0.0 made canonical) and every change, in order."""
-    cols = step_columns(n_actions)
-    block = np.fromiter(conn.execute(f"SELECT {', '.join(cols)} FROM steps ORDER BY step"),
-                        dtype=np.dtype((np.float64, len(cols))))
-    digest = hashlib.sha256(np.where(np.isnan(block), np.nan, block + 0.0).tobytes())
-    for change in conn.execute("SELECT step, name, old, new FROM changes ORDER BY rowid"):
-        digest.update(repr(change).encode())
-    return digest.hexdigest()
 
 
 def open_readonly(path: Path) -> sqlite3.Connection:

@@ -6,6 +6,7 @@ calls these); save_run runs the same agreement checks before it writes anything.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zipfile
 from pathlib import Path
@@ -93,6 +94,26 @@ def read_config(path: Path) -> dict:
     if not isinstance(saved.get("kind"), str):
         raise DamagedRunError(path, "does not say which kind of agent saved it ('kind')", ADVICE)
     return saved
+
+
+def sha256(path: Path) -> str:
+    """The file's SHA-256 (read in 1 MiB blocks)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_hashes(save: Path, hashes: dict | None) -> None:
+    """Each file of the save still has the SHA-256 recorded when it was saved (a flipped byte, an edit)."""
+    for name, digest in (hashes or {}).items():
+        path = save / name
+        if not path.is_file():
+            raise DamagedRunError(path, "is missing", ADVICE)
+        if sha256(path) != digest:
+            raise DamagedRunError(path, f"fails its checksum (the SHA-256 that {CONFIG} recorded when it was "
+                                        "saved): a byte changed since, on the disk or by an edit", ADVICE)
 
 
 def check_values(path: Path, config: dict, sizes: dict[str, str]) -> None:

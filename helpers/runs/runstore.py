@@ -13,7 +13,8 @@ A run folder looks like this:
         save-000007-3fa9c2d1/    written in full (and fsynced) before CURRENT names it
             model.keras          the Keras model, optimizer state included (or state.npz: an agent's arrays)
             history.sqlite       every step and change (History.save)
-            config.json          {"format", "kind", "config": the agent's settings, "checks": sizes and counts}
+            config.json          {"format", "kind", "config": the agent's settings, "checks": sizes and counts,
+                                  "sha256": each other file's SHA-256, so a flipped byte is caught}
 
 save_run writes a new save folder, then replaces CURRENT atomically, then deletes
 the older save folders (only those holding nothing but the kit's files). A folder
@@ -44,8 +45,8 @@ from helpers.runs.runcheck import ADVICE, ARRAYS, CONFIG, HISTORY, MISMATCH, MOD
 from helpers.runs.runfolder import CURRENT, RunInUseError
 from helpers.runs.tensorboard import write_events
 
-__all__ = ["DamagedRunError", "Run", "RunInUseError", "WrongKindError", "expect", "export_csv", "load_run",
-           "save_run"]
+__all__ = ["DamagedRunError", "Run", "RunInUseError", "WrongKindError", "expect", "export_csv", "latest_save",
+           "load_run", "save_run"]
 
 
 @dataclass
@@ -60,9 +61,11 @@ class Run:
     arrays: dict = field(default_factory=dict)
 
 
-def save_run(folder, *, kind: str, history: History, config: dict, model=None, arrays: dict | None = None) -> Path:
+def save_run(folder, *, kind: str, history: History, config: dict, model=None, arrays: dict | None = None,
+             extras=None) -> Path:
     """Save a `kind` agent's model (a Keras model) or arrays (name -> NumPy array), history and config as a new
-    complete save in folder; return the folder."""
+    complete save in folder; return the folder. extras(save_folder), if given, writes more files into the save
+    (the demo's figure.png, history.csv, ...: runfolder.KIT_FILES names), published with it by the same rename."""
     folder, config = runfolder.check_folder_name(folder), dict(config)
     if (model is None) == (arrays is None):
         raise TypeError("save_run needs a model or arrays (one of the two)")
@@ -87,7 +90,12 @@ def save_run(folder, *, kind: str, history: History, config: dict, model=None, a
         if len(history) != checks["history_rows"]:
             shutil.rmtree(save, ignore_errors=True)
             raise ValueError(f"not saving into {folder}: the history grew while saving. Pause training first.")
-        saved = {"format": runcheck.FORMAT, "kind": kind, "config": config, "checks": checks}
+        if extras is not None:
+            extras(save)
+            for p in save.iterdir():
+                fsync_path(p)
+        hashes = {p.name: runcheck.sha256(p) for p in sorted(save.iterdir())}  # load_run checks every byte
+        saved = {"format": runcheck.FORMAT, "kind": kind, "config": config, "checks": checks, "sha256": hashes}
         write_text_durably(save / CONFIG, json.dumps(saved, indent=2, default=_plain) + "\n")
         fsync_path(save)
         write_text_durably(folder / CURRENT, save.name + "\n")  # the moment the new save becomes the run
@@ -128,6 +136,15 @@ def load_run(folder, load_model=None, kind: str | None = None, sizes: dict[str, 
                                             "without pause", "Load it once that process has stopped.")
 
 
+def latest_save(folder) -> Path:
+    """The save folder CURRENT names now: its files (and the demo's exports) all belong to one save."""
+    folder = Path(folder)
+    name = _current(folder)
+    if not runfolder.SAVE_NAME.fullmatch(name):
+        raise DamagedRunError(folder / CURRENT, "names no save folder", "Check the path, or save a run there first.")
+    return folder / name
+
+
 def _current(folder: Path) -> str:
     """The save folder name CURRENT holds ('' if there is none)."""
     try:
@@ -161,6 +178,7 @@ def _load_save(folder: Path, name: str, load_model, kind: str | None, sizes: dic
     if problems:
         files = f"{MODEL if model is not None else ARRAYS} and {HISTORY}"
         raise DamagedRunError(save / CONFIG, f"does not match {files}: {'; '.join(problems)}", MISMATCH)
+    runcheck.check_hashes(save, saved.get("sha256"))  # last: the checks above say more precisely what is wrong
     return Run(model, history, config, save, saved["kind"], arrays or {})
 
 

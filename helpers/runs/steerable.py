@@ -195,8 +195,9 @@ class Steerable:
         self._rebuild()
         self._rate = 0.0
 
-
-    # -- files: one save() and load() for every agent; a subclass says what differs --------------
+    # -- files: one save() and load() for every agent; a subclass says what differs: _saved() (its Keras
+    # model, or its arrays), _from_run(run, lib) (an agent rebuilt from a loaded run) and, with a model,
+    # model_loader.
 
     model_loader = None  # reads a saved Keras model (agents.qnet.load_model); None for an agent without one
     saved_sizes: dict[str, str] = {}  # config entries checked against knobs.SIZES on load (beyond the common ones)
@@ -210,12 +211,14 @@ class Steerable:
         """An agent built from a loaded run's settings and model or arrays (load() then adds history, counters)."""
         raise NotImplementedError
 
-    def save(self, path):
-        """Save this run into the run folder `path`, atomically (runs.runstore); it keeps training if it was."""
+    def save(self, path, extras=None):
+        """Save this run into the run folder `path`, atomically (runs.runstore); it keeps training if it was.
+        extras(save_folder) may write more files into the save, published with it (runstore.save_run)."""
         with self._runner.between_steps():  # a consistent picture whatever other threads do
             with self._params_lock:
                 config, saved = self.config(), self._saved()
-            return runstore.save_run(path, kind=type(self).__name__, history=self.history, config=config, **saved)
+            return runstore.save_run(path, kind=type(self).__name__, history=self.history, config=config,
+                                     extras=extras, **saved)
 
     @classmethod
     def load(cls, path, lib=None):

@@ -2,19 +2,22 @@
 
     python -m helpers.tooling.demo --alpha 0.5 --gamma 0.9 --steps 2000 --env CartPole-v1 --seed 0 --out runs/demo
 
-writes, into --out: the run (model, history, settings; saved atomically, so
-``Trainer.load(out)`` reloads it), figure.png (Q-values left, loss right), and
-history.csv + changes.csv (one row per training step). --out is checked
-before training starts. Ctrl+C saves the steps done so far and exits with 130.
-With QKIT_FAST=1 the default number of steps shrinks.
+writes into --out one save of the run (model, history, settings; ``Trainer.load(out)``
+reloads it) with figure.png (Q-values left, loss right) and history.csv +
+changes.csv (one row per training step) inside it: out/CURRENT names that save
+folder, so a reader sees one run's files or the previous run's, never a mix.
+--out is checked before training starts. Ctrl+C saves the steps done so far
+and exits with 130; a second Ctrl+C waits for the save to finish. With
+QKIT_FAST=1 the default number of steps shrinks.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -22,6 +25,7 @@ from helpers import fast_mode
 from helpers.core.durable import writable_folder
 from helpers.core.knobs import SPECS, check, check_size
 from helpers.runs import runfolder
+from helpers.runs.runstore import latest_save
 
 DEFAULT_STEPS = 2000
 FAST_STEPS = 200
@@ -147,17 +151,34 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+SAVED: list[Path] = []  # the run folder once a save is complete (what a late Ctrl+C reports)
+
+
+def shielded(work):
+    """work() with Ctrl+C held back until it is done (half a save helps nobody); a press meanwhile is said."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread handles signals
+        return work()
+    pressed = []
+    previous = signal.signal(signal.SIGINT, lambda *_: pressed.append(True))
+    try:
+        return work()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if pressed:
+            print("\n(Ctrl+C while saving: the save was finished first)", file=sys.stderr)
+
+
 def _write(t, out: Path, env: str) -> None:
-    """The run (atomically, steering.runstore), then the figure and CSV exports, each by rename."""
-    t.save(out)
+    """One save of the run with the figure and the CSV exports inside it, published by one rename."""
     from helpers.core.durable import write_durably
     from helpers.views.figures import make_figure
 
-    write_durably(out / "figure.png", make_figure(t.figure_spec()).update(t.snapshot()).save)
-    tmp_h, tmp_c = out / f".history-{os.getpid()}.csv", out / f".changes-{os.getpid()}.csv"
-    t.history.to_csv(tmp_h, tmp_c)
-    os.replace(tmp_c, out / "changes.csv")
-    os.replace(tmp_h, out / "history.csv")
+    def exports(save: Path) -> None:
+        write_durably(save / "figure.png", make_figure(t.figure_spec()).update(t.snapshot()).save)
+        t.history.to_csv(save / "history.csv", save / "changes.csv")
+
+    shielded(lambda: t.save(out, extras=exports))
+    SAVED.append(out)
 
 
 def _report(t, out: Path, seconds: float) -> None:
@@ -168,14 +189,18 @@ def _report(t, out: Path, seconds: float) -> None:
           f"{t.episode:,} episodes; last loss {last['loss']:.3g}; mean Q per action [{q}]")
     if math.isfinite(last["episode_return"]):
         print(f"last finished episodes returned {last['episode_return']:.1f} on average")
-    print(f"wrote {out / 'figure.png'}")
-    print(f"      {out / 'history.csv'} (+ changes.csv)")
+    save = latest_save(out)
+    print(f"wrote {save / 'figure.png'}")
+    print(f"      {save / 'history.csv'} (+ changes.csv)")
     print(f"      the run itself (model, history, settings; load with Trainer.load({str(out)!r}))")
 
 
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except KeyboardInterrupt:  # before training started (e.g. while TensorFlow loads)
-        print("\ninterrupted before training started: nothing to save", file=sys.stderr)
+    except KeyboardInterrupt:
+        if SAVED:  # after the save: it is complete
+            print(f"\ninterrupted: the run saved in {SAVED[-1]} is complete", file=sys.stderr)
+        else:  # before training started (e.g. while TensorFlow loads)
+            print("\ninterrupted before training started: nothing to save", file=sys.stderr)
         sys.exit(130)
