@@ -56,7 +56,7 @@ def from_gymnasium(env_id: str, **kwargs) -> TabularMDP:
 def registered_limit(spec, kwargs: dict) -> int | None:
     """The time limit gymnasium registers for these settings: FrozenLake-v1 with map_name="8x8" is registered as
     FrozenLake8x8-v1 (200 steps), not FrozenLake-v1's 100; the most specific registration that matches wins."""
-    import gymnasium as gym
+    import gymnasium as gym  # noqa: PLC0415 - gymnasium loads when a world is built, not on import
 
     if spec is None:
         return None

@@ -79,7 +79,7 @@ def gradient_scales(agent, alphas=(1.0, 0.5), batches: int = 40, huber_delta: fl
     the agent's buffer, the gradient Adam would receive at each α (the agent's Huber δ and clipping, or those
     given). Per batch: `scale`, the best c with g(α₁) ≈ c·g(α₀), and `uneven`, |g(α₁) − c·g(α₀)| / |g(α₁)|.
     Adam cancels α only if `uneven` is 0 and `scale` the same on every batch."""
-    import tensorflow as tf  # lazy: only this measurement needs TensorFlow here
+    import tensorflow as tf  # noqa: PLC0415 - lazy: only this measurement needs TensorFlow here
 
     d, s = agent.dqn, agent.settings
     huber = tf.keras.losses.Huber(delta=s.huber_delta if huber_delta is None else huber_delta)

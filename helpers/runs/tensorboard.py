@@ -42,12 +42,12 @@ def write_events(run_folder, history: History, evals=None, axis: str = "step") -
 
     The events go to a new folder that then replaces the old one: TensorBoard never sees a save twice.
     """
-    import tensorflow as tf  # lazy: only a save pays for TensorFlow's import (agents have it loaded already)
+    import tensorflow as tf  # noqa: PLC0415 - lazy: only a save pays for TensorFlow's import (agents have it loaded already)
 
     final = events_folder(run_folder)
     tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
-    from tensorflow.core.framework import summary_pb2
+    from tensorflow.core.framework import summary_pb2  # noqa: PLC0415 - with TensorFlow, above
 
     scalar = summary_pb2.SummaryMetadata(  # what makes TensorBoard draw a series as a scalar chart
         plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"),
