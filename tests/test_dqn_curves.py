@@ -65,10 +65,3 @@ def test_curve_band_draws_a_line_and_a_band_per_alpha():
                                                            "α (step size) = 1 (3 seeds)"]
     assert len(ax.collections) == 2  # one shaded band each
 
-
-def test_the_curve_columns_come_through_ray_as_through_the_pool():
-    pytest.importorskip("ray", reason="Ray is an optional extra: pip install -e '.[sweep]'")
-    fixed = {"max_steps": 2_560, "until_solved": False}
-    on_ray = S.sweep("dqn", {"alpha": [1.0]}, seeds=[1], fixed=fixed, backend="ray", workers=1, progress=False)
-    local = S.sweep("dqn", {"alpha": [1.0]}, seeds=[1], fixed=fixed, progress=False)
-    assert curves(on_ray).equals(curves(local)) and curves(on_ray).columns.tolist() == [2_560]

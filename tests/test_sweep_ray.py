@@ -76,3 +76,13 @@ def test_ray_cluster_sweep_equals_the_local_pool(cluster, tmp_path):
     assert S.load_sweep(tmp_path)[SAME].equals(local[SAME])
     print(f"ray cluster at {cluster}: 4 trials in {ray_s:.1f} s, equal to the local pool")
 
+
+
+def test_a_dqn_learning_curve_comes_through_ray_as_through_the_pool(cluster):
+    """The DQN trial's eval_<step> columns (its learning curve) arrive from Ray with the local pool's numbers."""
+    from helpers.sweeps.figure import curves
+
+    fixed = {"max_steps": 2_560, "until_solved": False}
+    on_ray = S.sweep("dqn", {"alpha": [1.0]}, seeds=[1], fixed=fixed, backend="ray", address=cluster, progress=False)
+    local = S.sweep("dqn", {"alpha": [1.0]}, seeds=[1], fixed=fixed, progress=False)
+    assert curves(on_ray).columns.tolist() == [2_560] and curves(on_ray).equals(curves(local))
