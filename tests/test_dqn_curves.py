@@ -64,3 +64,4 @@ def test_curve_band_draws_a_line_and_a_band_per_alpha():
     assert [line.get_label() for line in ax.lines[:2]] == ["α (step size) = 0.3 (3 seeds)",
                                                            "α (step size) = 1 (3 seeds)"]
     assert len(ax.collections) == 2  # one shaded band each
+

@@ -107,7 +107,6 @@ def test_readme_says_how_a_driver_authenticates_and_how_long_it_waits():
     assert f"connect_timeout={S.CONNECT_TIMEOUT_S:g}" in section
 
 
-
 def test_an_unreachable_address_fails_within_the_timeout_and_says_what_to_check():
     import pandas  # noqa: F401 - loaded first (seconds on a busy machine), so the clock times the connection
     from ray import tune  # noqa: F401 - the same
@@ -151,3 +150,13 @@ def test_a_port_that_answers_but_is_not_ray_fails_within_the_timeout():
 def test_bad_connect_timeouts_get_clear_errors(timeout):
     with pytest.raises(ValueError, match="connect_timeout is the seconds to reach a Ray cluster"):
         S.sweep("tabular", GRID, SEEDS, backend="ray", address="127.0.0.1:1", connect_timeout=timeout, progress=False)
+
+
+def test_a_dqn_learning_curve_comes_through_ray_as_through_the_pool(cluster):
+    """The DQN trial's eval_<step> columns (its learning curve) arrive from Ray with the local pool's numbers."""
+    from helpers.sweeps.figure import curves
+
+    fixed = {"max_steps": 2_560, "until_solved": False}
+    on_ray = S.sweep("dqn", {"alpha": [1.0]}, seeds=[1], fixed=fixed, backend="ray", address=cluster, progress=False)
+    local = S.sweep("dqn", {"alpha": [1.0]}, seeds=[1], fixed=fixed, progress=False)
+    assert curves(on_ray).columns.tolist() == [2_560] and curves(on_ray).equals(curves(local))

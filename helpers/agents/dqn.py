@@ -25,8 +25,8 @@ after a change of alpha Adam's second moment keeps the old scale for about
 Where the time goes (design notes, section 4): a Python -> TensorFlow call
 costs ~0.5 ms, a NumPy forward pass of this small network ~10 us. So acting,
 evaluation and Q̄ are NumPy forward passes on copied weights, and a training
-phase takes one of two paths (the same algorithm, the same weights bit for bit:
-tests/test_dqn_phase.py):
+phase takes one of two paths, the same algorithm (one phase gives the same
+weights to float32 tolerance, tests/test_dqn_phase.py; here bit for bit):
 
 - fused (the default, with a target network; plain and Double DQN): Q̄ is
   frozen for the whole phase, so all of its gradient_steps x batch_size
@@ -179,7 +179,7 @@ class DQN:
         self.phase_seconds.append(time.perf_counter() - start)
 
     def _fused_phase(self, batches, alpha: float, gamma: float):
-        """Q̄ on all the phase's transitions at once (NumPy), all targets in one Go call, one compiled loop."""
+        """Q̄ on all the phase's transitions (NumPy), all their targets in one Go call, one compiled loop."""
         obs, actions, rewards, next_obs, terminated = batches
         (steps, n), rows = actions.shape, np.arange(actions.shape[1])
         # Q̄ batch by batch: the per-step path's very NumPy products (a BLAS may round a larger product

@@ -99,7 +99,7 @@ def band(values, level: float = 0.95, resamples: int = 2_000, seed: int = 0):
 
 def curve_band(df, by: str = "alpha", prefix: str = "eval_", solved: float | None = 475.0, ax=None):
     """Greedy evaluations against environment steps: per value of `by`, the mean over seeds and its 95 % band."""
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # noqa: PLC0415 - matplotlib loads only when a curve is drawn
 
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4.5), layout="constrained")
@@ -121,7 +121,7 @@ def curve_band(df, by: str = "alpha", prefix: str = "eval_", solved: float | Non
 def after_solving(df, prefix: str = "eval_", solved_at: float = 475.0):
     """Per trial: the first evaluation that reached solved_at, the final and best evaluations, and how many of
     the evaluations after the first solve fell below solved_at again (NaN where the trial never solved)."""
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415 - as in curves(): pandas loads with a sweep's table
 
     table = curves(df, prefix, hold=False)
     rows = []

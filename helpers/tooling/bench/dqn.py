@@ -57,7 +57,7 @@ def phase_agent(fill: int = 2_000):
     from helpers.agents.dqn import DQN, Settings
     from helpers.bridge import golib
 
-    dqn = DQN(gym.make("CartPole-v1"), golib.load(), Settings(learning_starts=10**9), seed=0)
+    dqn = DQN(gym.make("CartPole-v1"), golib.load(), Settings(learning_starts=100_000), seed=0)  # acts, never trains
     for _ in range(fill):
         dqn.step(1.0, 0.99, 0.04)
     return dqn
