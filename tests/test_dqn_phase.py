@@ -27,7 +27,7 @@ class Counting:
 
 def filled(lib, fused: bool, seed: int = 0, **changes) -> DQN:
     """A DQN that has acted FILL steps (eps 1 -> 0.04 over them) and not trained yet."""
-    s = Settings(learning_starts=100_000, eps_decay=FILL, **changes)  # no phase before the one under test
+    s = Settings(learning_starts=100_000, epsilon_decay=FILL, **changes)  # no phase before the one under test
     dqn = DQN(gym.make("CartPole-v1"), Counting(lib), s, seed=seed, fused=fused)
     for _ in range(FILL):
         dqn.step(1.0, 0.99, 0.04)

@@ -63,7 +63,7 @@ def test_saving_a_run_writes_its_events_beside_the_run_store(tmp_path):
     history = short_run(60)
     config = dict(env="random", seed=0, hidden=32, batch_size=8, step_count=60, episode=2, alpha=0.25,
                   gamma=0.9, epsilon=0.0, learning_rate=1e-3, evals=[(500, 21.0, 2.0)])
-    folder = save_run(tmp_path / "run", model=build_q_network(4, 2, 32, 1e-3, seed=0), history=history,
+    folder = save_run(tmp_path / "run", kind="Trainer", model=build_q_network(4, 2, 32, 1e-3, seed=0), history=history,
                       config=config)
     tags = read_events(tmp_path / "run.tensorboard")
     assert "run.tensorboard" not in {p.name for p in folder.iterdir()}, "the run folder holds only its saves"
@@ -73,7 +73,7 @@ def test_saving_a_run_writes_its_events_beside_the_run_store(tmp_path):
 
 def test_a_dqn_agents_save_carries_its_greedy_evaluations_and_slider_changes(lib, tmp_path):
     agent = DQNAgent.create(seed=0, lib=lib, eval_every=512, learning_starts=256, train_freq=128,
-                            gradient_steps=8, target_sync=128, eps_decay=2_000)
+                            gradient_steps=8, target_sync=128, epsilon_decay=2_000)
     agent.train(2)
     agent.set("alpha", 0.5)
     agent.train(2)
