@@ -303,10 +303,10 @@ def steer_while_a_cell_waits(page, cell: str, slider: str, key: str, presses: in
     value = float(handle.locator(".widget-readout").inner_text())
     frame = new_frame(page, what="a frame while the cell runs")
     handle.locator(".noUi-handle").focus()
+    step_at_move = status_step(status)  # read first: the first key press may take effect at once
     moved = time.perf_counter()  # CLOCK_MONOTONIC: the kernel's perf_counter reads the same clock
     for _ in range(presses):
         page.keyboard.press(key)
-    step_at_move = status_step(status)
     time.sleep(max(0.0, moved + 1.0 - time.perf_counter()))
     step_after_1s = status_step(status)  # the status line lags at most half a second: a strict reading
     busy_at_1s = page.evaluate(CELL_RUNNING)

@@ -252,3 +252,30 @@ def test_the_status_line_says_what_a_train_until_solved_cell_does(lib):
     zero = [t for t in later if "steps/s <b>0</b>" in t]
     assert later and len(zero) <= 0.1 * len(later), f"steps/s read 0 in {len(zero)} of {len(later)} samples"
     assert "this cell" not in dash.status.value, "after the cell, the status line drops the note"
+
+
+def test_a_live_tabular_run_is_paced_as_lesson_03_says(lib):
+    """Lesson 03, section 4: 20 steps (1,000 episodes) a second under a dashboard; `train` alone runs flat out."""
+    import json
+
+    from helpers.agents.tabular_agent import TabularAgent
+    from helpers.tooling import notebooks
+
+    text = " ".join(" ".join(json.loads((notebooks.NOTEBOOK_DIR / "03_q_learning_in_a_table.ipynb").read_text())
+                             ["cells"][i]["source"]) for i in range(20)).replace("\n", " ")
+    text = " ".join(text.split())
+    assert "paces it at 20 steps (1,000 episodes) a second" in text and "400 steps take 20 s" in text
+    lake = dict(map_name="8x8", is_slippery=True, alpha=0.1, gamma=0.95, epsilon=0.5, seed=0, lib=lib)
+    agent = TabularAgent.create("FrozenLake-v1", **lake)  # the lesson's live agent
+    dash = Dashboard(agent, render=False)
+    start = time.perf_counter()
+    assert dash.watch(40)
+    seconds = time.perf_counter() - start
+    assert 1.9 < seconds < 4.0, f"40 paced steps took {seconds:.2f} s (20 a second: 2 s)"
+    assert agent.episode == 40 * 50 and agent.chunk * dashboard.LIVE_PACE["tabular"] == 1_000
+    agent.set("epsilon", 0.1)  # lesson 03's next line: watch again while the last paced step still rests
+    assert dash.watch(10) and agent.step_count == 50, agent.step_count
+    alone = TabularAgent.create("FrozenLake-v1", **lake)
+    start = time.perf_counter()
+    alone.train(40)
+    assert time.perf_counter() - start < 1.0, "without a dashboard, train runs flat out"

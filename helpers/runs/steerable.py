@@ -30,6 +30,7 @@ class Steerable:
 
     samples_per_step = 1  # transitions trained per step (a batch trainer: its batch size)
     knobs = NAMES  # the knobs a dashboard shows as sliders, in this order
+    pace: float | None = None  # at most this many steps a second (a live view sets it); None: flat out
 
     def __init__(self, params: Hyperparams | None = None):
         self.params = params or Hyperparams()
@@ -113,11 +114,14 @@ class Steerable:
             return dict(self._values)
 
     def _guarded_step(self) -> None:
+        started = time.perf_counter()
         try:
             self._one_step()
         finally:
             with self._params_lock:
                 self._in_step = False
+        if self.pace:  # a step the eye can follow: rest out the rest of its time slot
+            time.sleep(max(0.0, 1.0 / self.pace - (time.perf_counter() - started)))
         self._update_rate()
 
     def _update_rate(self) -> None:

@@ -28,43 +28,22 @@ How it stays responsive:
 from __future__ import annotations
 
 import functools
-import math
 import threading
 import time
 from collections import deque
 
 import ipywidgets as w
 
-from helpers.core.knobs import SPECS
 from helpers.runs.lifecycle import Status
 from helpers.views.controls import ReportingLink, close_tree, guard, hear_while_busy, report_once
 from helpers.views.figures import make_figure
+from helpers.views.parts import ALWAYS_LAID_OUT, BUTTONS, LIVE_PACE, SLIDERS, SYMBOLS
 from helpers.views.readouts import in_force_html, rest_after, status_html, stretch_table, stretches  # noqa: F401
 from helpers.views.waiting import Waiting
 
-# name -> (widget class, keyword arguments). Ranges come from hyperparams.SPECS; steps of
-# 0.01 so that a teacher can move alpha/gamma/epsilon with the arrow keys in visible, exact steps.
-SLIDERS = {
-    name: (w.FloatSlider, dict(description=label, min=SPECS[name].low, max=SPECS[name].high, step=0.01))
-    for name, label in (("alpha", "α  alpha"), ("gamma", "γ  gamma"), ("epsilon", "ε  epsilon"))
-}
-SLIDERS["learning_rate"] = (w.FloatLogSlider, dict(  # a log scale: 1e-5 .. about 0.3, inside SPECS' (0, 1]
-    description="learning rate", base=10, min=-5, max=math.log10(SPECS["learning_rate"].high) - 0.5, step=0.1,
-    readout_format=".1e"))
-SYMBOLS = {"alpha": "α", "gamma": "γ", "epsilon": "ε", "learning_rate": "learning rate"}
-BUTTONS = {  # name -> (label, icon, style)
-    "start": ("Start", "play", "success"),
-    "pause": ("Pause", "pause", "warning"),
-    "stop": ("Stop", "stop", "danger"),
-    "reset": ("Reset", "refresh", ""),
-}
 # Steps a frame reads from the history: all of a short run, evenly spaced ones of a long
 # run, so that a frame costs the same after an hour of training as after a minute.
 SNAPSHOT_ROWS = 20_000
-# JupyterLab's default windowing skips the layout of off-screen cells (`content-visibility: auto`);
-# in Chromium, a figure image created there during Run All kept a 0 x 0 box even once scrolled into
-# view (11 of 14 runs of lesson 03). The dashboard's cell is always laid out; other cells are not touched.
-ALWAYS_LAID_OUT = "<style>.jp-Cell:has(.qkit-dashboard) { content-visibility: visible !important; }</style>"
 _LIVE: dict[str, Dashboard] = {}  # key -> the dashboard currently shown
 _LIVE_LOCK = threading.Lock()
 
@@ -73,15 +52,17 @@ class Dashboard(Waiting):
     """Sliders, buttons, status line, live two-panel figure and error area for one Trainer."""
 
     def __init__(self, trainer, *, steps: int | None = None, fps: float = 2.0, render: bool = True,
-                 key: str = "default", figure=None):
+                 key: str = "default", figure=None, pace: float | None = None):
         self.trainer, self.steps, self.period, self.render = trainer, steps, 1.0 / fps, render
         self.frames, self.frame_times = 0, deque(maxlen=100)  # seconds per redraw, for benchmarks
         self.errors_seen: list[str] = []  # every reported error, also shown in self.errors
         self.heard: deque = deque(maxlen=200)  # (perf_counter, knob, value): when the kernel heard a change
         self.drawn: deque = deque(maxlen=200)  # (perf_counter, number of changes drawn): frames sent
         self._note: str | None = None  # what a waiting cell is doing, for the status line
+        spec = trainer.figure_spec()
+        trainer.pace = pace or LIVE_PACE.get(spec["kind"])  # steps a second while this dashboard shows it
         if render and figure is None:  # built here (before the render thread exists) for its pixel size
-            figure = make_figure(trainer.figure_spec())
+            figure = make_figure(spec)
             figure.count_in_title = False  # the status line shows the count: the title stays static
         self._figure, self._drawn_key, self._last_trainer_error = figure, None, None
         self._lock, self._closed = threading.Lock(), threading.Event()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from contextlib import contextmanager
 
@@ -20,12 +21,15 @@ class Waiting:
         t, first = self.trainer, self.trainer.step_count
         if t.status == Status.PAUSED:
             t.resume()
-        elif t.status != Status.RUNNING:
-            t.start(steps=steps)  # bounded: a lesson run in fast mode never leaves training behind
         deadline = None if timeout is None else time.monotonic() + timeout
         with self.waiting(note or f"· this cell waits for {steps:,} steps"):
             try:
-                while t.status.active and t.step_count < first + steps:
+                while t.step_count < first + steps:
+                    if t.status == Status.FINISHED or t.status == Status.IDLE:  # (re)start, bounded: a lesson
+                        with contextlib.suppress(RuntimeError):  # run in fast mode leaves nothing behind;
+                            t.start(steps=first + steps - t.step_count)  # a run just ending: retry in 20 ms
+                    elif not t.status.active:
+                        break  # Stop pressed, or an error (shown in the error area)
                     if deadline is not None and time.monotonic() > deadline:
                         break
                     time.sleep(0.02)
