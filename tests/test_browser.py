@@ -243,8 +243,9 @@ IMAGE_BOX = """img => {
 def check_dashboard_after_run_all(page, lesson: str) -> dict:
     """Scroll to the dashboard as a student does: its figure has a size, and sliders + figure fit the screen."""
     dashboard = page.locator(".jp-OutputArea-output", has=page.locator("img.widget-image")).first
-    dashboard.evaluate("el => el.scrollIntoView({block: 'start'})")
-    time.sleep(1.0)  # JupyterLab lays out the cells that came into view
+    for _ in range(2):  # the second scroll corrects for cells laid out only once the first brought them near
+        dashboard.evaluate("el => el.scrollIntoView({block: 'start'})")
+        time.sleep(1.0)
     image = page.locator("img.widget-image").first
     box = image.evaluate(IMAGE_BOX)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -311,13 +312,14 @@ def steer_while_a_cell_waits(page, cell: str, slider: str, key: str, presses: in
     step_after_1s = status_step(status)  # the status line lags at most half a second: a strict reading
     busy_at_1s = page.evaluate(CELL_RUNNING)
     new_frame(page, than=frame, what="the figure to change after the slider moved")
+    time.sleep(max(0.0, moved + 4.0 - time.perf_counter()))  # a few frames (one may take a second under load)
     stopped = time.perf_counter()
     page.locator("button.jupyter-button", has_text="Stop").first.click()  # Stop ends the cell's wait too
     page.wait_for_function(f"() => !({CELL_RUNNING})()", timeout=240_000)
     stop_s = time.perf_counter() - stopped
     after = kernel_state(page, 11, knobs=(slider,))
     sign = 1 if key == "ArrowRight" else -1
-    return dict(before=before, after=after, moved=moved, note=note, stop_s=stop_s,
+    return dict(before=before, after=after, moved=moved, note=note, stop_s=stop_s, stopped=stopped,
                 target=round(value + sign * 0.01 * presses, 2),
                 step_at_move=step_at_move, step_after_1s=step_after_1s, busy_at_1s=busy_at_1s,
                 shown=float(handle.locator(".widget-readout").inner_text()))
@@ -339,6 +341,7 @@ def check_steered(seen: dict, slider: str, step_size: int) -> None:
 
 def check_drawn(page, seen: dict) -> None:
     """The figure drew the change while the cell still ran, and the in-force line shows the new value."""
+    print(f"slider moved -> heard / drawn: see the assertions; Stop ended the cell in {seen['stop_s']:.2f} s")
     marker = "QKIT-DRAWN"
     code = ('import json; from helpers.views import dashboard as D; d = D._LIVE["default"]; '
             f'print("{marker}", json.dumps([list(d.drawn), list(d.heard)]))')
@@ -347,11 +350,24 @@ def check_drawn(page, seen: dict) -> None:
     assert delays and delays[0] < 1.0, f"the kernel heard the slider {delays} s after it moved"
     n = len(seen["after"]["changes"])
     frames = [t - seen["moved"] for t, changes in drawn if changes >= n]
-    assert frames and frames[0] < 1.5, f"the figure drew the change {frames[:1]} s after the move"
+    # while the cell still trained (a frame can take a second on a loaded machine: no tighter bound)
+    assert frames and frames[0] < seen["stopped"] - seen["moved"], (
+        f"the figure drew the change {frames[:1]} s after the move; Stop: {seen['stopped'] - seen['moved']:.1f} s")
     assert f"{seen['target']:.2f}" in page.locator(".widget-html", has_text="in force now").first.inner_text()
 
 
+def lesson_says(lesson: str, phrase: str) -> None:
+    """The lesson still says `phrase` (whitespace-insensitive): the test that calls this backs it."""
+    cells = json.loads((notebooks.NOTEBOOK_DIR / lesson).read_text())["cells"]
+    text = " ".join(" ".join("".join(c["source"]).split()) for c in cells if c["cell_type"] == "markdown")
+    assert " ".join(phrase.split()) in text, f"{lesson} no longer says: {phrase!r}"
+
+
 def test_steer_training_live_in_jupyterlab(lab, browser_page):
+    # Step 2: "While it waits, the figure keeps updating, the status line says what the cell is doing, and
+    # the sliders and **Stop** still act (Stop ends the wait; ...)"
+    lesson_says(LESSON, "the status line says what the cell is doing, and the sliders and **Stop** still act "
+                        "(Stop ends the wait;")
     page = browser_page.page
     open_lesson(page, lab, LESSON)
     run_all_cells(page)

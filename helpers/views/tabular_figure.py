@@ -94,7 +94,7 @@ class TabularFigure:
         self.figure = Figure(figsize=figsize, dpi=dpi)
         self.canvas = FigureCanvasAgg(self.figure)
         # grid | colorbar | room for the colorbar's ticks and the curves' y labels | curves
-        gs = self.figure.add_gridspec(1, 4, width_ratios=[1.0, 0.035, 0.42, 1.25], left=0.01, right=0.9,
+        gs = self.figure.add_gridspec(1, 4, width_ratios=[1.0, 0.035, 0.5, 1.25], left=0.01, right=0.9,
                                       bottom=0.13, top=0.87, wspace=0.04)
         self.ax_grid, self.ax_bar, self.ax_ret = (self.figure.add_subplot(gs[0, i]) for i in (0, 1, 3))
         self.ax_ok = self.ax_ret.twinx()
