@@ -279,3 +279,11 @@ def test_a_live_tabular_run_is_paced_as_lesson_03_says(lib):
     start = time.perf_counter()
     alone.train(40)
     assert time.perf_counter() - start < 1.0, "without a dashboard, train runs flat out"
+
+
+def test_the_in_force_line_shows_what_the_agent_uses_as_the_sliders_read(trainer):
+    dash = Dashboard(trainer, fps=20)
+    dash.sliders["alpha"].value = 0.25  # as the browser sends it
+    wait_until(lambda: "α <b>0.25</b>" in dash.in_force.value, 5, "the in-force line to show α = 0.25")
+    assert "γ <b>0.90</b>" in dash.in_force.value and "e-0" not in dash.in_force.value, dash.in_force.value
+    assert "a slider move counts once this line shows it" in dash.in_force.value

@@ -194,8 +194,8 @@ class Dashboard(Waiting):
         text = status_html(t.status, t.status_items(), len(self.errors_seen), self._note)
         if text != self.status.value:  # unchanged values send no message to the browser
             self.status.value = text
-        force = in_force_html({SYMBOLS[name]: f"{getattr(t.params, name):{s.readout_format}}"
-                               for name, s in self.sliders.items()})
+        force = in_force_html({SYMBOLS[name]: f"{getattr(t.params, name):{s.readout_format}}".replace("e-0", "e-")
+                               for name, s in self.sliders.items()})  # as the slider reads it: 2.3e-3
         if force != self.in_force.value:
             self.in_force.value = force
         self._enable_buttons(t.status)
