@@ -229,6 +229,8 @@ def open_lesson(page, lab_url: str, lesson: str) -> None:
     page.goto(lab_url.replace(LESSON, lesson))
     page.locator(".jp-Notebook").wait_for()
     assert page.locator("#filebrowser").is_visible(), "JupyterLab's default: the file browser sidebar is open"
+    assert page.evaluate("""() => [...document.querySelectorAll('.jp-Notebook .jp-Cell')]
+        .some(c => getComputedStyle(c).contentVisibility === 'auto')"""), "the default windowing: contentVisibility"
     assert page.evaluate("() => [innerWidth, innerHeight]") == [VIEWPORT["width"], VIEWPORT["height"]]
 
 
