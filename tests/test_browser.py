@@ -154,7 +154,7 @@ def browser_page(lab, tmp_path):
 KERNEL_IDLE = "() => (document.querySelector('#jp-main-statusbar')?.textContent ?? '').includes('(ipykernel) | Idle')"
 
 
-def run_all_cells(page) -> None:
+def run_all_cells(page, timeout: float = 240) -> None:
     """Run > Run All Cells, then wait until every code cell has run and the kernel is idle."""
     page.wait_for_function(KERNEL_IDLE)  # a click before that opens a "Select Kernel" dialog
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
@@ -162,8 +162,8 @@ def run_all_cells(page) -> None:
     page.wait_for_function("""() => {
         const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')];
         return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-    }""", timeout=240_000)
-    page.wait_for_function(KERNEL_IDLE, timeout=240_000)
+    }""", timeout=timeout * 1000)
+    page.wait_for_function(KERNEL_IDLE, timeout=timeout * 1000)
     errors = page.locator(".jp-OutputArea-output", has_text="Traceback (most recent call last)")
     assert errors.count() == 0, errors.first.inner_text()[-2000:]
 
@@ -226,8 +226,8 @@ def new_frame(page, than: str = "", timeout: float = 10, what: str = "a figure",
 
 def open_lesson(page, lab_url: str, lesson: str) -> None:
     """Open a lesson as a student does, and check that JupyterLab shows it as it does by default."""
-    page.goto(lab_url.replace(LESSON, lesson))
-    page.locator(".jp-Notebook").wait_for()
+    page.goto(lab_url.replace(LESSON, lesson) + "&reset")  # a fresh workspace: no tab of an earlier test
+    page.locator(".jp-Notebook").first.wait_for()
     assert page.locator("#filebrowser").is_visible(), "JupyterLab's default: the file browser sidebar is open"
     assert page.evaluate("""() => [...document.querySelectorAll('.jp-Notebook .jp-Cell')]
         .some(c => getComputedStyle(c).contentVisibility === 'auto')"""), "the default windowing: contentVisibility"
@@ -384,13 +384,27 @@ def test_steer_training_live_in_jupyterlab(lab, browser_page):
     assert seen["stop_s"] < 5, f"Stop, pressed while the cell waited, took {seen['stop_s']:.0f} s to end it"
     check_fit(page)
     assert not browser_page.errors, "the browser console reported errors:\n" + "\n".join(browser_page.errors)
+    shut_kernels_down(lab)  # the next lessons run in the same server
+
+
+def shut_kernels_down(lab_url: str) -> None:
+    """Shut down every kernel of the server, as closing the notebooks would (a kernel left running costs CPU)."""
+    base, token = lab_url.split("/lab/")[0], lab_url.split("token=")[1]
+    with urllib.request.urlopen(f"{base}/api/sessions?token={token}", timeout=10) as r:
+        sessions = json.load(r)
+    for session in sessions:
+        request = urllib.request.Request(f"{base}/api/sessions/{session['id']}?token={token}", method="DELETE")
+        urllib.request.urlopen(request, timeout=30).close()
 
 
 @pytest.mark.parametrize("lesson", [p.name for p in notebooks.lessons() if p.name[:2] not in ("03", "05")])
 def test_every_other_lesson_runs_all_in_jupyterlab(lab, browser_page, lesson):
     page = browser_page.page
     open_lesson(page, lab, lesson)
-    run_all_cells(page)
+    try:
+        run_all_cells(page, timeout=600)  # lessons 04 and 06 train and sweep: minutes on a loaded machine
+    finally:
+        shut_kernels_down(lab)
     images = page.locator(".jp-RenderedImage img")
     for i in range(images.count()):
         assert images.nth(i).evaluate("img => img.naturalWidth") > 0, f"figure {i} of {lesson} has no picture"
