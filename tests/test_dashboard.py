@@ -287,3 +287,23 @@ def test_the_in_force_line_shows_what_the_agent_uses_as_the_sliders_read(trainer
     wait_until(lambda: "α <b>0.25</b>" in dash.in_force.value, 5, "the in-force line to show α = 0.25")
     assert "γ <b>0.90</b>" in dash.in_force.value and "e-0" not in dash.in_force.value, dash.in_force.value
     assert "a slider move counts once this line shows it" in dash.in_force.value
+
+
+def test_stop_pressed_while_a_cell_waits_ends_the_wait(lib):
+    """Stop during train_until_solved (runs that end on each evaluation) ends it: nothing restarts."""
+    from helpers.agents.dqn_agent import DQNAgent
+    from helpers.lessons.dqn_lesson import env_steps, train_until_solved
+
+    agent = DQNAgent.create(seed=0, lib=lib, eval_every=256)  # a new bounded run after every step
+    dash = Dashboard(agent, render=False)
+
+    def press_stop_later():
+        wait_until(lambda: len(agent.evals) >= 2, 60, "two evaluations")
+        dash.buttons["stop"].click()  # as the browser does, from another thread (a kernel subshell)
+
+    presser = threading.Thread(target=press_stop_later)
+    presser.start()
+    assert train_until_solved(dash, 100 * 256, quiet=True) is None
+    presser.join()
+    assert not agent.status.active and env_steps(agent) <= 4 * 256, (agent.status, env_steps(agent))
+    assert dash.watch(1) and agent.status != "stopped", "the next cell that waits trains again"

@@ -59,6 +59,7 @@ class Dashboard(Waiting):
         self.heard: deque = deque(maxlen=200)  # (perf_counter, knob, value): when the kernel heard a change
         self.drawn: deque = deque(maxlen=200)  # (perf_counter, number of changes drawn): frames sent
         self._note: str | None = None  # what a waiting cell is doing, for the status line
+        self._stop_pressed = threading.Event()  # Stop during a waiting cell ends the wait (views.waiting)
         spec = trainer.figure_spec()
         trainer.pace = pace or LIVE_PACE.get(spec["kind"])  # steps a second while this dashboard shows it
         if render and figure is None:  # built here (before the render thread exists) for its pixel size
@@ -142,6 +143,7 @@ class Dashboard(Waiting):
 
     def _on_stop(self, _button=None) -> None:
         """Stop the training thread (the model and history stay consistent)."""
+        self._stop_pressed.set()  # even between two bounded runs of a waiting cell: it must not restart
         if self.trainer.status in (Status.RUNNING, Status.PAUSED):
             self.trainer.stop()
         self._show_status()
@@ -198,7 +200,8 @@ class Dashboard(Waiting):
                                for name, s in self.sliders.items()})  # as the slider reads it: 2.3e-3
         if force != self.in_force.value:
             self.in_force.value = force
-        self._enable_buttons(t.status)
+        # a waiting cell trains in bounded runs: between two of them, Pause and Stop must stay pressable
+        self._enable_buttons(Status.RUNNING if self._note and t.status == Status.FINISHED else t.status)
 
     def _enable_buttons(self, status: str) -> None:
         """Grey out the buttons that would do nothing in this state."""

@@ -24,7 +24,7 @@ class Waiting:
         deadline = None if timeout is None else time.monotonic() + timeout
         with self.waiting(note or f"· this cell waits for {steps:,} steps"):
             try:
-                while t.step_count < first + steps:
+                while t.step_count < first + steps and not self._stop_pressed.is_set():
                     if t.status == Status.FINISHED or t.status == Status.IDLE:  # (re)start, bounded: a lesson
                         with contextlib.suppress(RuntimeError):  # run in fast mode leaves nothing behind;
                             t.start(steps=first + steps - t.step_count)  # a run just ending: retry in 20 ms
@@ -41,6 +41,8 @@ class Waiting:
     @contextmanager
     def waiting(self, note: str):
         """While a cell waits for training, the status line says so (the outermost note wins)."""
+        if self._note is None:  # the outermost wait: a Stop pressed before it does not end it
+            self._stop_pressed.clear()
         outer, self._note = self._note, self._note or note
         self._show_status()
         try:
