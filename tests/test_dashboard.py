@@ -220,3 +220,90 @@ def test_closing_twice_is_harmless(trainer):
     first.close()
     Dashboard(trainer, key="twice").close()  # replacing the closed one must not fail
     first.close()
+
+
+def test_the_status_line_says_what_a_train_until_solved_cell_does(lib):
+    """Lesson 05's Step 2: the status says 'running' and what the cell waits for, never 'finished', rate > 0."""
+    from helpers.agents.dqn_agent import DQNAgent
+    from helpers.lessons.dqn_lesson import train_until_solved
+
+    agent = DQNAgent.create(seed=0, lib=lib, eval_every=1_280)  # an evaluation every 5 lifecycle steps
+    dash = Dashboard(agent, render=False, fps=20)
+    seen, done = [], threading.Event()
+
+    def sample():  # what the learner reads, 100 times a second
+        while not done.is_set():
+            seen.append((time.monotonic(), dash.status.value))
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample)
+    start = time.monotonic()
+    sampler.start()
+    try:
+        train_until_solved(dash, 3_840, quiet=True)  # three runs, each ending on an evaluation
+    finally:
+        done.set()
+        sampler.join()
+    assert agent.dqn.global_step == 3_840 and len(agent.evals) == 3
+    waiting = [text for t, text in seen if t > start + 0.2]
+    assert waiting and not [t for t in waiting if "finished" in t], "it trains all along: never 'finished'"
+    assert all("● running" in t and "this cell trains until solved" in t for t in waiting[:-10]), waiting[-1]
+    later = [text for t, text in seen if t > start + 2.0][:-10]
+    zero = [t for t in later if "steps/s <b>0</b>" in t]
+    assert later and len(zero) <= 0.1 * len(later), f"steps/s read 0 in {len(zero)} of {len(later)} samples"
+    assert "this cell" not in dash.status.value, "after the cell, the status line drops the note"
+
+
+def test_a_live_tabular_run_is_paced_as_lesson_03_says(lib):
+    """Lesson 03, section 4: 20 steps (1,000 episodes) a second under a dashboard; `train` alone runs flat out."""
+    import json
+
+    from helpers.agents.tabular_agent import TabularAgent
+    from helpers.tooling import notebooks
+
+    text = " ".join(" ".join(json.loads((notebooks.NOTEBOOK_DIR / "03_q_learning_in_a_table.ipynb").read_text())
+                             ["cells"][i]["source"]) for i in range(20)).replace("\n", " ")
+    text = " ".join(text.split())
+    assert "paces it at 20 steps (1,000 episodes) a second" in text and "400 steps take 20 s" in text
+    lake = dict(map_name="8x8", is_slippery=True, alpha=0.1, gamma=0.95, epsilon=0.5, seed=0, lib=lib)
+    agent = TabularAgent.create("FrozenLake-v1", **lake)  # the lesson's live agent
+    dash = Dashboard(agent, render=False)
+    start = time.perf_counter()
+    assert dash.watch(40)
+    seconds = time.perf_counter() - start
+    assert 1.9 < seconds < 4.0, f"40 paced steps took {seconds:.2f} s (20 a second: 2 s)"
+    assert agent.episode == 40 * 50 and agent.chunk * dashboard.LIVE_PACE["tabular"] == 1_000
+    agent.set("epsilon", 0.1)  # lesson 03's next line: watch again while the last paced step still rests
+    assert dash.watch(10) and agent.step_count == 50, agent.step_count
+    alone = TabularAgent.create("FrozenLake-v1", **lake)
+    start = time.perf_counter()
+    alone.train(40)
+    assert time.perf_counter() - start < 1.0, "without a dashboard, train runs flat out"
+
+
+def test_the_in_force_line_shows_what_the_agent_uses_as_the_sliders_read(trainer):
+    dash = Dashboard(trainer, fps=20)
+    dash.sliders["alpha"].value = 0.25  # as the browser sends it
+    wait_until(lambda: "α <b>0.25</b>" in dash.in_force.value, 5, "the in-force line to show α = 0.25")
+    assert "γ <b>0.90</b>" in dash.in_force.value and "e-0" not in dash.in_force.value, dash.in_force.value
+    assert "a slider move counts once this line shows it" in dash.in_force.value
+
+
+def test_stop_pressed_while_a_cell_waits_ends_the_wait(lib):
+    """Stop during train_until_solved (runs that end on each evaluation) ends it: nothing restarts."""
+    from helpers.agents.dqn_agent import DQNAgent
+    from helpers.lessons.dqn_lesson import env_steps, train_until_solved
+
+    agent = DQNAgent.create(seed=0, lib=lib, eval_every=256)  # a new bounded run after every step
+    dash = Dashboard(agent, render=False)
+
+    def press_stop_later():
+        wait_until(lambda: len(agent.evals) >= 2, 60, "two evaluations")
+        dash.buttons["stop"].click()  # as the browser does, from another thread (a kernel subshell)
+
+    presser = threading.Thread(target=press_stop_later)
+    presser.start()
+    assert train_until_solved(dash, 100 * 256, quiet=True) is None
+    presser.join()
+    assert not agent.status.active and env_steps(agent) <= 4 * 256, (agent.status, env_steps(agent))
+    assert dash.watch(1) and agent.status != "stopped", "the next cell that waits trains again"

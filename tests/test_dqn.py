@@ -103,7 +103,8 @@ def test_agent_lifecycle_records_changes_in_environment_steps(lib, tmp_path):
     assert agent.status is Status.STOPPED
     run_ = runstore.load_run(agent.save(tmp_path / "dqn"), load_model)
     assert run_.config["env_steps"] == agent.dqn.global_step and len(run_.history) == agent.step_count
-    assert agent.play_greedy(every=10).data[:6] == b"GIF89a"
+    animation = agent.play_greedy(every=10)
+    assert animation.data[:6] == b"GIF89a" and animation.width == 600, "CartPole shown at 600 x 400, not 300 x 200"
 
 
 def test_headless_dqn_writes_summary(tmp_path):

@@ -42,11 +42,19 @@ def test_ten_changes_leave_no_text_overlapping(returns):
     boxes = fig.text_boxes()
     assert not overlaps(boxes), overlaps(boxes)
     width, height = fig.canvas.get_width_height()
-    assert width >= 1000, "at least 1000 px wide at 100% zoom"
+    assert width <= 848, "JupyterLab at 1280 px with its file browser open shows 848 px unshrunk"
+    assert height <= (480 if returns else 340), "a dashboard's sliders and figure fit a 1280 x 800 screen"
     outside = [t for t, (x0, y0, x1, y1) in boxes if x0 < 0 or y0 < 0 or x1 > width or y1 > height]
     assert not outside, f"clipped at the figure's edge: {outside}"  # e.g. the last x tick "12k"
     listed = [t for t, _ in boxes if t.startswith("1:")]
     assert listed and "10:" in listed[0], "every change is named in the list under the title"
+
+
+def test_no_empty_band_under_the_title_without_changes():
+    fig = TrainingFigure(title="Q-network on CartPole-v1", returns=False).update(history(steps=500).snapshot())
+    title_bottom = fig._suptitle.get_window_extent(fig.canvas.get_renderer()).y0
+    top = fig.ax_q.get_window_extent().y1
+    assert 0 < title_bottom - top < 20, f"{title_bottom - top:.0f} px between the title and the panels"
 
 
 def test_ticks_and_labels_are_projector_sized():
@@ -99,3 +107,22 @@ def test_the_loss_panel_draws_its_moving_average_after_a_nan_start():
     fig = TrainingFigure(returns=True).update(h.snapshot())
     x, y = fig.smooth_line.get_data()
     assert len(x) > 500 and np.isfinite(y).all() and x[-1] == 1_999
+
+
+def test_a_progress_bar_shows_the_average_rate_a_lesson_prints_beside_it():
+    """Lesson 04's bar read 10.40 sample/s beside a printed 6.5: the bar must show the run's average."""
+    import re
+    import time
+
+    from tqdm.notebook import tqdm as notebook_tqdm  # what tqdm.auto picks in JupyterLab
+
+    from helpers.core.timing import progress_bar
+
+    smoothing = progress_bar(range(1), True, "article loop", "sample").smoothing
+    bar = notebook_tqdm(range(200), desc="article loop", unit="sample", smoothing=smoothing)
+    start = time.perf_counter()
+    for i in bar:
+        time.sleep(1.0 if i == 0 else 0.005)  # a slow first call (tracing), then fast ones
+    average = 200 / (time.perf_counter() - start)
+    shown = float(re.findall(r"([\d.]+)sample/s", bar.container.children[-1].value)[-1])
+    assert shown == pytest.approx(average, rel=0.1), f"the bar shows {shown}/s, the run's average is {average:.1f}/s"

@@ -167,4 +167,5 @@ class DQNAgent(Steerable):
         buf = io.BytesIO()
         frames[0].save(buf, format="gif", save_all=True, append_images=frames[1:], duration=40 * every, loop=0)
         print(f"greedy episode (seed {seed}): return {total:.0f}")
-        return Image(data=buf.getvalue(), format="gif")
+        # frames stored at `scale` (a small file), shown at the environment's own size: 600 x 400 on a projector
+        return Image(data=buf.getvalue(), format="gif", width=round(frames[0].width / scale))

@@ -47,4 +47,6 @@ def progress_bar(iterable, enabled: bool, desc: str, unit: str, total=None):
         return iterable
     from tqdm.auto import tqdm  # noqa: PLC0415 - tqdm.auto probes IPython and widgets: only when a bar is shown
 
-    return tqdm(iterable, desc=desc, unit=unit, total=total)
+    # smoothing=0: the rate shown is the average since the start, the figure a lesson prints next to it
+    # (tqdm's default, a moving average of the last calls, read 10.4 samples/s beside a printed 6.5)
+    return tqdm(iterable, desc=desc, unit=unit, total=total, smoothing=0)

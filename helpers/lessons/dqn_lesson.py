@@ -25,10 +25,20 @@ def env_steps(agent) -> int:
 
 
 def train_until_solved(dash, max_steps: int, quiet: bool = False) -> int | None:
-    """Train (as Start does) until solved or max_steps environment steps; print when and after how long."""
+    """Train (as Start does) until solved or max_steps environment steps; print when and after how long.
+
+    It trains in runs that end on an evaluation, so it stops right after the solving one, every
+    time; the status line says "running" and what the cell waits for all along, and the sliders and
+    Stop act meanwhile (Stop ends the wait).
+    """
     agent = dash.trainer
-    while agent.solved_step is None and env_steps(agent) < max_steps:
-        dash.watch(1)  # one lifecycle step at a time: it stops right after the solving one, every time
+    every = agent.settings.eval_every
+    with dash.waiting(f"· this cell trains until solved, at most {max_steps:,} environment steps"):
+        while agent.solved_step is None and env_steps(agent) < max_steps:
+            step = env_steps(agent)
+            to_eval = every * (step // every + 1) - step  # environment steps to the next evaluation
+            if not dash.watch(-(-min(to_eval, max_steps - step) // agent.chunk)):
+                break  # Stop pressed (or the run ended with an error, raised below)
         if agent.status == Status.ERROR:
             raise RuntimeError("training failed: see the red error area under the dashboard") from agent.error
     if not quiet:
@@ -46,7 +56,7 @@ def solved_text(agent) -> str:
 
 def watch_env_steps(dash, steps: int) -> None:
     """Train `steps` more environment steps (rounded up to whole lifecycle steps) and wait for them."""
-    dash.watch(-(-steps // dash.trainer.chunk))
+    dash.watch(-(-steps // dash.trainer.chunk), note=f"· this cell trains {steps:,} environment steps and waits")
 
 
 def greedy_return(agent, seeds=EVAL_SEEDS, quiet: bool = False) -> float:

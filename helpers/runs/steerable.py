@@ -36,6 +36,7 @@ class Steerable:
 
     samples_per_step = 1  # transitions trained per step (a batch trainer: its batch size)
     knobs = NAMES  # the knobs a dashboard shows as sliders, in this order
+    pace: float | None = None  # at most this many steps a second (a live view sets it); None: flat out
 
     def __init__(self, params: Hyperparams | None = None):
         self.params = params or Hyperparams()
@@ -118,6 +119,7 @@ class Steerable:
 
     def _guarded_step(self) -> None:
         """Take the knobs, run the subclass's step, record it and count it (one locked move)."""
+        started = time.perf_counter()
         with self._params_lock:  # under the lock, so change records name the right step
             self._in_step = True
             params = dict(self._values)
@@ -132,6 +134,8 @@ class Steerable:
         finally:
             with self._params_lock:  # a failed step too
                 self._in_step = False
+        if self.pace:  # a step the eye can follow: rest out the rest of its time slot
+            time.sleep(max(0.0, 1.0 / self.pace - (time.perf_counter() - started)))
         self._update_rate()
 
     def _update_rate(self) -> None:

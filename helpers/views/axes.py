@@ -49,3 +49,20 @@ def set_lim(setter, old, new) -> bool:
         return False
     setter(*new)
     return True
+
+
+def text_boxes(canvas, texts: list, axes: list) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """(text, (x0, y0, x1, y1) in pixels) of `texts` and the axes' titles, labels, legends and shown ticks."""
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    texts = list(texts)
+    for ax in axes:
+        texts += [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.get_legend().get_texts()]
+        for axis, (lo, hi) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+            texts += [t for t, v in zip(axis.get_ticklabels(), axis.get_ticklocs()) if min(lo, hi) <= v <= max(lo, hi)]
+    boxes = []
+    for t in texts:
+        if t.get_visible() and t.get_text().strip():
+            e = (t.get_bbox_patch() or t).get_window_extent(renderer)
+            boxes.append((t.get_text(), (e.x0, e.y0, e.x1, e.y1)))
+    return boxes

@@ -54,3 +54,33 @@ class ReportingLink(w.link):
             with self._busy_updating():  # show the value in force again
                 setattr(self.target[0], self.target[1], getattr(self.source[0], self.source[1]))
             self._report(e)
+
+
+def _route_to_sender(data, default):
+    """ipykernel's routing hook: a comm message goes to the shell the frontend sent it to."""
+    return default
+
+
+def hear_while_busy(widget) -> None:
+    """Let the kernel hear this widget tree's messages while a cell runs (sliders act during a waiting cell).
+
+    JupyterLab 4.4+ sends comm messages to a kernel subshell (its setting "Kernel Comms over subshells",
+    by default one per comm target), and ipykernel 7 runs each subshell in its own thread. But ipykernel
+    routes a comm's incoming messages to the shell that last *sent* on that comm (Comm._reply_subshell_for,
+    for widgets that wait for a reply), and a cell created or set every one of these widgets: so a slider's
+    message still queued behind the running cell. Measured here (ipykernel 7.4, a slider update sent 1 s
+    into a cell that waits 4 s): not heard until the cell ended, with or without a subshell in the header;
+    with this routing, heard at once on the subshell's thread; in JupyterLab 4.6 (tests/test_browser.py),
+    a slider moved during train_until_solved was heard in well under a second and Stop ended the cell.
+    The dashboard never waits for a widget's reply, so its messages may go where the frontend sent them.
+    The alternative, waiting cells that `await asyncio.sleep(...)` (this ipykernel then dispatches comms
+    on the main thread), also worked, but every lesson cell would have to be awaited, and a busy cell
+    that is not (a progress-bar training) would still block the sliders. A frontend without subshells
+    (comms over subshells disabled, other frontends) queues the messages: the dashboard's "in force"
+    line then shows that the slider's value is not in force yet.
+    """
+    for child in getattr(widget, "children", ()):
+        hear_while_busy(child)
+    comm = getattr(widget, "comm", None)
+    if comm is not None:
+        comm._reply_subshell_for = _route_to_sender  # read by ipykernel's shell channel thread, per message

@@ -8,6 +8,13 @@ How it stays responsive:
 - training runs in the agent's own thread, so the kernel is free to handle widget messages
   (a loop inside a cell would block them: ipykernel#65); a slider's callback writes the new
   value into the agent's params, and the next training step uses it;
+- while a cell waits for training (`watch`, the lessons' waiting helpers), the widgets' messages
+  go to a kernel subshell (controls.hear_while_busy), so sliders and buttons still act; the
+  "in force" line under the sliders shows the values the agent uses, so a slider the kernel has
+  not heard yet (a frontend without subshells) never passes for the value in force;
+- the dashboard's cell is always laid out (ALWAYS_LAID_OUT): JupyterLab's windowing skips the layout
+  of off-screen cells, and a figure created there during Run All stayed 0 x 0 px; the image's box
+  has the figure's pixel size from the start, so nothing jumps when the first frame arrives;
 - ONE render thread wakes on a wall-clock timer (2 Hz by default) or a change, refreshes the
   status line and, when the history grew, redraws the object-API matplotlib figure into an
   `ipywidgets.Image` (ipympl's draw_idle sends nothing while the kernel is busy, ipympl#258;
@@ -21,34 +28,19 @@ How it stays responsive:
 from __future__ import annotations
 
 import functools
-import math
 import threading
 import time
 from collections import deque
 
 import ipywidgets as w
 
-from helpers.core.knobs import SPECS
 from helpers.runs.lifecycle import Status
-from helpers.views.controls import ReportingLink, close_tree, guard, report_once
+from helpers.views.controls import ReportingLink, close_tree, guard, hear_while_busy, report_once
 from helpers.views.figures import make_figure
-from helpers.views.readouts import rest_after, status_html, stretch_table, stretches  # noqa: F401
+from helpers.views.parts import ALWAYS_LAID_OUT, BUTTONS, LIVE_PACE, SLIDERS, SYMBOLS
+from helpers.views.readouts import in_force_html, rest_after, status_html, stretch_table, stretches  # noqa: F401
+from helpers.views.waiting import Waiting
 
-# name -> (widget class, keyword arguments). Ranges come from hyperparams.SPECS; steps of
-# 0.01 so that a teacher can move alpha/gamma/epsilon with the arrow keys in visible, exact steps.
-SLIDERS = {
-    name: (w.FloatSlider, dict(description=label, min=SPECS[name].low, max=SPECS[name].high, step=0.01))
-    for name, label in (("alpha", "α  alpha"), ("gamma", "γ  gamma"), ("epsilon", "ε  epsilon"))
-}
-SLIDERS["learning_rate"] = (w.FloatLogSlider, dict(  # a log scale: 1e-5 .. about 0.3, inside SPECS' (0, 1]
-    description="learning rate", base=10, min=-5, max=math.log10(SPECS["learning_rate"].high) - 0.5, step=0.1,
-    readout_format=".1e"))
-BUTTONS = {  # name -> (label, icon, style)
-    "start": ("Start", "play", "success"),
-    "pause": ("Pause", "pause", "warning"),
-    "stop": ("Stop", "stop", "danger"),
-    "reset": ("Reset", "refresh", ""),
-}
 # Steps a frame reads from the history: all of a short run, evenly spaced ones of a long
 # run, so that a frame costs the same after an hour of training as after a minute.
 SNAPSHOT_ROWS = 20_000
@@ -56,14 +48,23 @@ _LIVE: dict[str, Dashboard] = {}  # key -> the dashboard currently shown
 _LIVE_LOCK = threading.Lock()
 
 
-class Dashboard:
+class Dashboard(Waiting):
     """Sliders, buttons, status line, live two-panel figure and error area for one Trainer."""
 
     def __init__(self, trainer, *, steps: int | None = None, fps: float = 2.0, render: bool = True,
-                 key: str = "default", figure=None):
+                 key: str = "default", figure=None, pace: float | None = None):
         self.trainer, self.steps, self.period, self.render = trainer, steps, 1.0 / fps, render
         self.frames, self.frame_times = 0, deque(maxlen=100)  # seconds per redraw, for benchmarks
         self.errors_seen: list[str] = []  # every reported error, also shown in self.errors
+        self.heard: deque = deque(maxlen=200)  # (perf_counter, knob, value): when the kernel heard a change
+        self.drawn: deque = deque(maxlen=200)  # (perf_counter, number of changes drawn): frames sent
+        self._note: str | None = None  # what a waiting cell is doing, for the status line
+        self._stop_pressed = threading.Event()  # Stop during a waiting cell ends the wait (views.waiting)
+        spec = trainer.figure_spec()
+        trainer.pace = pace or LIVE_PACE.get(spec["kind"])  # steps a second while this dashboard shows it
+        if render and figure is None:  # built here (before the render thread exists) for its pixel size
+            figure = make_figure(spec)
+            figure.count_in_title = False  # the status line shows the count: the title stays static
         self._figure, self._drawn_key, self._last_trainer_error = figure, None, None
         self._lock, self._closed = threading.Lock(), threading.Event()
         self._wake = threading.Event()  # set by a change or close(): draw now, not at the next tick
@@ -85,13 +86,21 @@ class Dashboard:
                                        layout=w.Layout(width="110px"))
                         for name, (label, icon, style) in BUTTONS.items()}
         self.status = w.HTML(layout=w.Layout(width="100%"))
-        self.image = w.Image(format="png", layout=w.Layout(width="100%", max_width="1000px"))
+        self.in_force = w.HTML(layout=w.Layout(margin="2px 0 0 8px"))
+        # Width AND height in pixels: the box never waits for the picture; narrower than the figure
+        # (a small screen), it shrinks and keeps its proportions.
+        canvas = getattr(self._figure, "canvas", None)  # a figure of the kit's, or any object with update/png
+        width, height = canvas.get_width_height() if canvas is not None else (1000, 600)
+        self.image = w.Image(format="png", layout=w.Layout(width=f"{width}px", height=f"{height}px", max_width="100%",
+                                                           object_fit="contain"))
         self.errors = w.Output(layout=w.Layout(max_height="240px", overflow="auto"))
         # The sliders keep their width; the status line wraps in what is left (never the reverse).
-        controls = w.VBox(list(self.sliders.values()), layout=w.Layout(flex="0 0 auto"))
+        controls = w.VBox([*self.sliders.values(), self.in_force], layout=w.Layout(flex="0 0 auto"))
         side = w.VBox([w.HBox(list(self.buttons.values())), self.status],
                       layout=w.Layout(flex="1 1 auto", min_width="0", margin="0 0 0 16px"))
-        self.widget = w.VBox([w.HBox([controls, side]), self.image, self.errors])
+        self.widget = w.VBox([w.HBox([controls, side]), self.image, self.errors, w.HTML(ALWAYS_LAID_OUT)])
+        self.widget.add_class("qkit-dashboard")
+        hear_while_busy(self.widget)
         self._show_status()
 
     def _connect(self) -> None:
@@ -112,6 +121,7 @@ class Dashboard:
 
     def _on_param(self, change) -> None:
         """A knob changed (slider or code): draw its marker now, not up to a second later."""
+        self.heard.append((time.perf_counter(), change["name"], change["new"]))
         self._wake.set()
 
     def _on_start(self, _button=None) -> None:
@@ -133,6 +143,7 @@ class Dashboard:
 
     def _on_stop(self, _button=None) -> None:
         """Stop the training thread (the model and history stay consistent)."""
+        self._stop_pressed.set()  # even between two bounded runs of a waiting cell: it must not restart
         if self.trainer.status in (Status.RUNNING, Status.PAUSED):
             self.trainer.stop()
         self._show_status()
@@ -145,20 +156,6 @@ class Dashboard:
 
     # public names, so a notebook cell can do what a button does
     start, pause, stop, reset = _on_start, _on_pause, _on_stop, _on_reset
-
-    def watch(self, steps: int, timeout: float | None = None) -> None:
-        """Train `steps` more steps (starting or resuming if needed) and wait for them."""
-        t, first = self.trainer, self.trainer.step_count
-        if t.status == Status.PAUSED:
-            t.resume()
-        elif t.status != Status.RUNNING:
-            t.start(steps=steps)  # bounded: a lesson run in fast mode never leaves training behind
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while t.status == Status.RUNNING and t.step_count < first + steps:
-            if deadline is not None and time.monotonic() > deadline:
-                break
-            time.sleep(0.02)
-        self._show_status()
 
     # -- the render thread ---------------------------------------------------
 
@@ -186,22 +183,25 @@ class Dashboard:
         if key == self._drawn_key:
             return  # nothing new: an idle dashboard costs no rendering
         start = time.perf_counter()
-        if self._figure is None:
-            self._figure = make_figure(self.trainer.figure_spec())  # drawn in the render thread only
-            self._figure.count_in_title = False  # the status line shows the count: the title stays static
         self._figure.update(self.trainer.snapshot(max_rows=SNAPSHOT_ROWS))
         self.image.value = self._figure.png()
         self._drawn_key = key
+        self.drawn.append((time.perf_counter(), len(self.trainer.history.changes)))
         self.frames += 1
         self.frame_times.append(time.perf_counter() - start)
 
     def _show_status(self) -> None:
         """Refresh the status line and which buttons make sense now."""
         t = self.trainer
-        text = status_html(t.status, t.status_items(), len(self.errors_seen))
+        text = status_html(t.status, t.status_items(), len(self.errors_seen), self._note)
         if text != self.status.value:  # unchanged values send no message to the browser
             self.status.value = text
-        self._enable_buttons(t.status)
+        force = in_force_html({SYMBOLS[name]: f"{getattr(t.params, name):{s.readout_format}}".replace("e-0", "e-")
+                               for name, s in self.sliders.items()})  # as the slider reads it: 2.3e-3
+        if force != self.in_force.value:
+            self.in_force.value = force
+        # a waiting cell trains in bounded runs: between two of them, Pause and Stop must stay pressable
+        self._enable_buttons(Status.RUNNING if self._note and t.status == Status.FINISHED else t.status)
 
     def _enable_buttons(self, status: str) -> None:
         """Grey out the buttons that would do nothing in this state."""

@@ -28,7 +28,9 @@ def bursts(changes, gap: float) -> list[tuple[int, str, float, float]]:
 
 
 def short_step(step: float) -> str:
-    """12000 -> '12k', 1500 -> '1.5k', 950 -> '950'."""
+    """12000 -> '12k', 1500 -> '1.5k', 950 -> '950', 2500000 -> '2.5M'."""
+    if abs(step) >= 1_000_000:
+        return f"{step / 1_000_000:.3g}M"
     if abs(step) >= 1000:
         return f"{step / 1000:.3g}k"
     return f"{step:.0f}"
@@ -42,14 +44,14 @@ class Markers:
         self.artists: list = []
         self.shown: list = []
 
-    def draw(self, changes) -> None:
-        """Replace the markers by those of `changes` (list of (step, name, old, new))."""
+    def draw(self, changes) -> tuple[int, int]:
+        """Replace the markers by those of `changes` (list of (step, name, old, new)); (list lines, tag rows)."""
         for artist in self.artists:
             artist.remove()
         self.artists, self.shown = [], list(changes)
         marked = [c for c in changes if c[1] in MARKED]
         if not marked:
-            return
+            return 0, 0
         x0, x1 = self.top_axes[0].get_xlim()
         merged = bursts(marked, gap=0.01 * (x1 - x0))
         for step, name, _, _ in marked:
@@ -81,4 +83,5 @@ class Markers:
                  for i, (s, n, o, v) in enumerate(merged, start=1)][first:]
         lines = ["    ".join(items[k:k + 4]) for k in range(0, len(items), 4)]  # at most 3 lines of 4
         self.artists.append(self.figure.text(0.5, self.legend_y, "\n".join(lines), ha="center", va="top",
-                                             fontsize=12, color="0.2", linespacing=1.4))
+                                             fontsize=12, color="0.2", linespacing=1.25))
+        return len(lines), len(rows_end)

@@ -20,16 +20,27 @@ def rest_after(spent: float, period: float) -> float:
     return min(max(period - spent, spent * (1 / RENDER_SHARE - 1)), MAX_REST)
 
 
-def status_html(status: Status, items: list[tuple[str, str]], errors: int = 0) -> str:
-    """The status line: the status, then label/value pairs, large enough to read on a projector."""
+def status_html(status: Status, items: list[tuple[str, str]], errors: int = 0, note: str | None = None) -> str:
+    """The status line: the status (and what a waiting cell does), then label/value pairs, projector-sized."""
+    if note and status == Status.FINISHED:
+        status = Status.RUNNING  # a waiting cell trains in bounded runs: between two of them it still trains
     colour = {Status.RUNNING: "#1a7f37", Status.PAUSED: "#9a6700", Status.ERROR: "#cf222e"}.get(status, "#57606a")
     first = f"<b style='color:{colour}'>● {html.escape(str(status))}</b>"
+    if note:
+        first += f" &nbsp;<span style='color:{colour}'>{html.escape(note)}</span>"
     if errors:
         first += f" &nbsp;<b style='color:#cf222e'>({errors} error{'s' * (errors > 1)}, see below the figure)</b>"
     numbers = " &nbsp;·&nbsp; ".join(f"{html.escape(label)} <b>{html.escape(value)}</b>" for label, value in items)
     # tabular figures: the numbers change twice a second and must not make the line jitter
     return (f"<div style='font-size:1.3em; line-height:1.6; padding-top:4px; "
             f"font-variant-numeric:tabular-nums'>{first}<br>{numbers}</div>")
+
+
+def in_force_html(values: dict[str, str]) -> str:
+    """The knob values the agent uses now: a slider showing another value has not been heard yet."""
+    shown = " &nbsp;·&nbsp; ".join(f"{html.escape(name)} <b>{html.escape(v)}</b>" for name, v in values.items())
+    return (f"<div style='font-size:1.1em; font-variant-numeric:tabular-nums'>in force now: {shown}"
+            f"<br><span style='color:#57606a'>a slider move counts once this line shows it</span></div>")
 
 
 def stretches(snapshot: dict, names=("alpha", "gamma", "learning_rate")) -> list[dict]:

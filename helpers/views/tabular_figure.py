@@ -11,7 +11,9 @@ Left: max_a Q(s, a) of every cell as a colour, an arrow for the greedy action
 (none where all actions are still tied), holes or cliff cells dark, S and G
 marked. Right: the return per episode (moving average), the greedy policy's
 success rate, and a dashed marker with a short label ("α 0.5→0.1") where a
-knob changed. Sized for a projector: 1100 px wide, 12-14 pt text at 100 dpi.
+knob changed. Sized for a projector: 840 x 420 px (JupyterLab at 1280 px with its file browser open
+shows it unshrunk, under the sliders on one 1280 x 800 screen), 12-14 pt text at 100 dpi; the
+episode axis reads 20k, 1.5M.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from helpers.views.axes import moving_average
 from helpers.views.markers import bursts as _bursts
+from helpers.views.markers import short_step
 
 KNOB_MARKS = {"alpha": ("α", "tab:purple"), "gamma": ("γ", "tab:green"), "epsilon": ("ε", "tab:orange")}
 FONT = 13  # points; at 100 dpi about 18 px
@@ -86,12 +90,12 @@ def draw_table(ax, view: dict, title: str = "", fontsize: int = 11):
 class TabularFigure:
     """Grid heatmap + curves, created once; update(snapshot) moves them, png() renders."""
 
-    def __init__(self, figsize=(11, 4.8), dpi: int = 100):
+    def __init__(self, figsize=(8.4, 4.2), dpi: int = 100):
         self.figure = Figure(figsize=figsize, dpi=dpi)
         self.canvas = FigureCanvasAgg(self.figure)
         # grid | colorbar | room for the colorbar's ticks and the curves' y labels | curves
-        gs = self.figure.add_gridspec(1, 4, width_ratios=[1.0, 0.035, 0.36, 1.25], left=0.02, right=0.93,
-                                      bottom=0.14, top=0.86, wspace=0.04)
+        gs = self.figure.add_gridspec(1, 4, width_ratios=[1.0, 0.035, 0.5, 1.25], left=0.01, right=0.9,
+                                      bottom=0.13, top=0.87, wspace=0.04)
         self.ax_grid, self.ax_bar, self.ax_ret = (self.figure.add_subplot(gs[0, i]) for i in (0, 1, 3))
         self.ax_ok = self.ax_ret.twinx()
         self._setup_curves()
@@ -110,10 +114,12 @@ class TabularFigure:
         ok.set_ylim(-0.02, 1.02)
         for a in (ax, ok):
             a.tick_params(labelsize=FONT - 1)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: short_step(v)))  # 20k, not 20000
         ax.grid(True, alpha=0.3)
         self.raw_line, = ax.plot([], [], color="tab:blue", lw=0.6, alpha=0.3)
         self.ret_line, = ax.plot([], [], color="tab:blue", lw=2.0, label="return")
-        self.ok_line, = ok.plot([], [], "o-", color="tab:green", ms=4, lw=1.5)
+        self.ok_line, = ok.plot([], [], "o-", color="tab:green", ms=4, lw=1.5)  # dots only while few (below)
         self.greedy_line, = ax.plot([], [], "o-", color="tab:green", ms=4, lw=1.5)  # greedy return (no goal reward)
 
     def _build_grid(self, snap: dict) -> None:
@@ -154,6 +160,8 @@ class TabularFigure:
         by_success = snap.get("by_success", True)  # a rate where reaching a goal is what pays (not Cliff, Taxi)
         points = snap.get("success" if by_success else "greedy_return", [])
         self.ok_line.set_data(snap.get("success_episode", []) if by_success else [], points if by_success else [])
+        for line in (self.ok_line, self.greedy_line):
+            line.set_marker("o" if len(points) <= 60 else "")  # hundreds of dots would merge into a band
         self.greedy_line.set_data([] if by_success else snap.get("success_episode", []), [] if by_success else points)
         self.ax_ok.set_visible(by_success)
         if not by_success:

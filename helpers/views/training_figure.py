@@ -7,12 +7,13 @@ so any one thread may own it, e.g. a dashboard timer that does twice a second::
     fig.update(agent.snapshot())   # moves the existing lines (set_data)
     image.value = fig.png()        # bytes for an ipywidgets.Image
 
-Sized for a projector at 100% zoom (1000 px wide, shown unshrunk in JupyterLab at 1280 px; 12-16 pt text). Knob changes
-are dashed lines with numbered tags in the margin, explained in one list under
-the title (steering.markers). The return panel shows each episode's return, its
-moving average, greedy evaluations (mean ± std) and the "solved" line. Frames
-are cheap: axes and markers are rendered once and reused until a limit or a
-marker changes; only the lines and the title are redrawn.
+Sized for a projector at 100% zoom: 840 px wide (JupyterLab at 1280 px, file browser open, shows it
+unshrunk), 480 px tall with the return panel (a dashboard's sliders and figure fit a 1280 x 800
+screen); 12-16 pt text. Knob changes are dashed lines with numbered tags in the margin, named in
+one list under the title (markers.py); the room above the panels grows with that list. The return
+panel shows the greedy evaluations (10 episodes with ε = 0: the curve that climbs to "solved") in
+front, the training episodes (ε-greedy, lower) and their moving average behind. Frames are cheap:
+axes and markers are rendered once, reused until a limit or a marker changes.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 from PIL import Image
 
 from helpers.runs.history import evenly_spaced
-from helpers.views.axes import moving_average, nice_ceiling, round_out, set_lim
+from helpers.views.axes import moving_average, nice_ceiling, round_out, set_lim, text_boxes
 from helpers.views.markers import MARKED, Markers, short_step
 
 Q_STYLES = (("tab:blue", "-"), ("tab:orange", "--"), ("tab:red", "-."), ("tab:cyan", ":"))
@@ -40,52 +41,59 @@ class TrainingFigure:
 
     def __init__(self, title: str = "", action_names=None, xlabel: str = "training step", n_actions: int = 2,
                  returns: bool = False, solved: float | None = None, max_points: int = 1000, dpi: int = 100):
-        height = 7.8 if returns else 5.2  # inches; 10 inches wide: 1000 px, as JupyterLab shows it at 1280 px
-        self.figure = Figure(figsize=(10, height), dpi=dpi)
-        head = 1.9 / height  # room above the top panels: title, the list of changes, the change tags
+        height = 4.8 if returns else 3.4  # inches at 100 dpi: 840 px wide (see the module docstring)
+        self.figure = Figure(figsize=(8.4, height), dpi=dpi)
         self.canvas = FigureCanvasAgg(self.figure)
         self.title, self.action_names, self.max_points, self.solved = title, action_names, max_points, solved
         self.unit = xlabel.split()[-1] + "s" if xlabel else "steps"  # "training step" -> "steps"
-        grid = self.figure.add_gridspec(2 if returns else 1, 2, left=0.075, right=0.97, wspace=0.22, hspace=0.55,
-                                        bottom=0.08 if returns else 0.12, top=1 - head)
-        self.ax_q, self.ax_loss = self.figure.add_subplot(grid[0, 0]), self.figure.add_subplot(grid[0, 1])
-        self.ax_ret = self.figure.add_subplot(grid[1, :]) if returns else None
+        self.grid = self.figure.add_gridspec(2 if returns else 1, 2, left=0.095, right=0.975, wspace=0.36,
+                                             hspace=0.4, bottom=(52 if returns else 62) / (height * dpi), top=0.9)
+        self.ax_q, self.ax_loss = self.figure.add_subplot(self.grid[0, 0]), self.figure.add_subplot(self.grid[0, 1])
+        self.ax_ret = self.figure.add_subplot(self.grid[1, :]) if returns else None
         self.axes = [ax for ax in (self.ax_q, self.ax_loss, self.ax_ret) if ax is not None]
-        for ax, name in zip(self.axes, ("Q-values progression", "Loss", "Episode return")):
-            ax.set_title(name, fontsize=FONT["title"], pad=40 if ax is not self.ax_ret else 8)
-            ax.set_xlabel(xlabel, fontsize=FONT["label"])
+        for ax in self.axes:
+            if ax is self.ax_ret or not returns:  # the top panels share the return panel's x axis and label
+                ax.set_xlabel(xlabel, fontsize=FONT["label"], labelpad=2)
             ax.grid(True, alpha=0.3)
             ax.tick_params(labelsize=FONT["tick"])
             ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: short_step(v)))
-        self.ax_q.set_ylabel("mean predicted Q(s, a)", fontsize=FONT["label"])
+        self.ax_q.set_ylabel("mean Q(s, a)", fontsize=FONT["label"])
         self.ax_loss.set_ylabel("loss (log scale)", fontsize=FONT["label"])
         self.ax_loss.set_yscale("log")
         self.ax_loss.yaxis.set_minor_formatter(NullFormatter())
         self.q_lines: list = []
         self.loss_line, = self.ax_loss.plot([], [], color="tab:red", lw=0.7, alpha=0.35, label="per step")
         self.smooth_line, = self.ax_loss.plot([], [], color="tab:red", lw=2.2, label="moving average")
-        self.ax_loss.legend(loc="lower left", fontsize=FONT["legend"])
+        self.ax_loss.legend(loc="lower left", fontsize=FONT["legend"], borderaxespad=0.3)
         self._lines = [self.loss_line, self.smooth_line]
         if self.ax_ret is not None:
             self._make_return_panel()
-        self.markers = Markers(self.figure, [self.ax_q, self.ax_loss], self.axes, legend_y=1 - 0.42 / height)
-        self._suptitle = self.figure.suptitle(title, fontsize=FONT["title"] + 1, y=0.99)
+        self.markers = Markers(self.figure, [self.ax_q, self.ax_loss], self.axes, legend_y=1 - 30 / (height * dpi))
+        self._suptitle = self.figure.suptitle(title, fontsize=FONT["title"], y=0.995)
+        self._head = None
         self._background, self._last_step, self._evals = None, None, None
         self.count_in_title = True  # a live dashboard shows the count in its status line: a static title is cheaper
         self._ensure_q_lines(n_actions)
+        self._draw_markers([])
 
     def _make_return_panel(self) -> None:
         ax = self.ax_ret
-        ax.set_ylabel("return", fontsize=FONT["label"])
-        self.ret_points, = ax.plot([], [], ".", color="0.6", ms=3.5, label="each episode")
+        ax.set_ylabel("episode return", fontsize=FONT["label"])
+        # In front, what climbs to "solved": greedy evaluations (ε = 0). Behind, the training episodes
+        # (ε-greedy, on a policy that changes while they play): lower, and noisy.
+        self.ret_points, = ax.plot([], [], ".", color="0.7", ms=3, label="training episode", zorder=1)
         self._return_points = 400  # at most this many episode dots are drawn (the average uses them all)
-        self.ret_avg, = ax.plot([], [], color="tab:green", lw=2.4, label="moving average")
-        self.eval_line, = ax.plot([], [], "o-", color="black", lw=1.4, ms=6, label="greedy evaluation (mean ± std)")
+        self.ret_avg, = ax.plot([], [], color="tab:green", lw=1.6, alpha=0.8, label="its moving average", zorder=2)
+        self.eval_line, = ax.plot([], [], "o-", color="black", lw=2.4, ms=7, label="greedy evaluation (mean ± std)",
+                                  zorder=4)
         self._eval_bars = None
         if self.solved is not None:
             ax.axhline(self.solved, color="tab:red", ls=":", lw=1.8, label=f"solved ({self.solved:g})")
-        ax.legend(loc="upper left", fontsize=FONT["legend"], ncol=2, framealpha=0.9)
+        handles, labels = ax.get_legend_handles_labels()
+        order = [2, 3, 0, 1] if self.solved is not None else [2, 0, 1]  # the greedy evaluation first
+        ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper left", fontsize=FONT["legend"],
+                  ncol=2, framealpha=0.9, borderaxespad=0.3)
         self._lines += [self.ret_points, self.ret_avg, self.eval_line]
 
     def _action_name(self, a: int) -> str:
@@ -126,10 +134,21 @@ class TrainingFigure:
             moved |= self._update_returns(snapshot)
         changes = list(snapshot.get("changes", []))
         if moved or changes != self.markers.shown:
-            self.markers.draw(changes)
-            self._background = None
+            self._draw_markers(changes)
         self._update_title(snapshot)
         return self
+
+    def _draw_markers(self, changes) -> None:
+        """Markers, with just the room above the panels that the title, the list and the tags need."""
+        lines, rows = self.markers.draw(changes)
+        head = 34 + 21 * lines + 23 * rows  # pixels: title, list lines, tag rows
+        if head != self._head:
+            self._head = head
+            self.grid.update(top=1 - head / (self.figure.get_figheight() * self.figure.dpi))
+            for ax in self.axes:
+                ax.set_position(ax.get_subplotspec().get_position(self.figure))
+            self.markers.draw(changes)  # tags sit in rows sized by the panels' new height
+        self._background = None
 
     def _update_returns(self, snapshot: dict) -> bool:
         """Episode returns (points), their moving average, greedy evaluations; True if a limit moved."""
@@ -146,10 +165,12 @@ class TrainingFigure:
         if evals != self._evals:  # error bars are a collection: redrawn with the background
             if self._eval_bars is not None:
                 self._eval_bars.remove()
-            self._eval_bars = self.ax_ret.vlines(ex, np.subtract(em, es), np.add(em, es), color="black", lw=1.4)
+            self._eval_bars = self.ax_ret.vlines(ex, np.subtract(em, es), np.add(em, es), color="black", lw=1.6,
+                                                 zorder=4)
             self._evals, moved = list(evals), True
         hi = max([float(np.max(y)) if len(y) else 1.0, float(np.max(em)) if len(em) else 1.0, self.solved or 0.0])
-        moved |= set_lim(self.ax_ret.set_ylim, self.ax_ret.get_ylim(), (0.0, nice_ceiling(max(hi, 1.0)) * 1.15))
+        # headroom above the data for the legend (two rows in the upper left)
+        moved |= set_lim(self.ax_ret.set_ylim, self.ax_ret.get_ylim(), (0.0, nice_ceiling(max(hi, 1.0)) * 1.5))
         if len(snapshot["step"]):
             moved |= set_lim(self.ax_ret.set_xlim, self.ax_ret.get_xlim(), self.ax_q.get_xlim())
         return moved
@@ -219,22 +240,9 @@ class TrainingFigure:
 
     def text_boxes(self) -> list[tuple[str, tuple[float, float, float, float]]]:
         """(text, (x0, y0, x1, y1) in pixels) of every text a reader sees: tests check that none overlap."""
-        self.canvas.draw()
         self._background = None
-        renderer = self.canvas.get_renderer()
-        texts = [self._suptitle, *[a for a in self.markers.artists if hasattr(a, "get_text")]]
-        for ax in self.axes:
-            texts += [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.get_legend().get_texts()]
-            for axis, (lo, hi) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
-                texts += [t for t, v in zip(axis.get_ticklabels(), axis.get_ticklocs())
-                          if min(lo, hi) <= v <= max(lo, hi)]
-        boxes = []
-        for t in texts:
-            if t.get_visible() and t.get_text().strip():
-                patch = t.get_bbox_patch()
-                e = (patch or t).get_window_extent(renderer)
-                boxes.append((t.get_text(), (e.x0, e.y0, e.x1, e.y1)))
-        return boxes
+        return text_boxes(self.canvas, [self._suptitle, *[a for a in self.markers.artists if hasattr(a, "get_text")]],
+                          self.axes)
 
     def save(self, path, dpi: int = 100) -> Path:
         """Write the figure to path (format from the suffix, e.g. .png or .svg)."""
