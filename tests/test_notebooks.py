@@ -35,6 +35,7 @@ def test_lesson_runs_top_to_bottom(path):
 @pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
 def test_lesson_is_committed_clean(path):
     nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)  # a key the schema does not know makes JupyterLab warn the learner on opening
     dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
     assert not dirty, f"{path.name}: cells {dirty} carry outputs; run `make strip`"
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3", "kernelspec missing: JupyterLab would ask"
