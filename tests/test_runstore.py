@@ -418,7 +418,12 @@ def test_a_kill_at_any_moment_leaves_a_complete_run(tmp_path, kind, request):
             assert line, f"the fork server died: {(tmp_path / 'zygote.err').read_text()[-3000:]}"
             pid = int(line)
             wait_until(lambda log=log: log.exists() and "saved" in log.read_text(), "a first complete save")
-            time.sleep(rng.uniform(0.0, 0.3))
+            if kills % 2:  # every other kill aims at a save: soon after the worker says it starts one
+                started = log.read_text().count("saving")
+                wait_until(lambda log=log, n=started: log.read_text().count("saving") > n, "the next save")
+                time.sleep(rng.uniform(0.0, 0.05))
+            else:  # the others at any moment
+                time.sleep(rng.uniform(0.0, 0.3))
             os.kill(pid, signal.SIGKILL)
             wait_until(lambda pid=pid: not alive(pid), "the killed worker to be gone", timeout=10)
             kills += 1
