@@ -42,3 +42,13 @@ def test_lesson_is_committed_clean(path):
     headings = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown" and c.source]
     for section in ("## Setup", "## Exercises", "## Solutions"):
         assert any(h.startswith(section) for h in headings), f"{path.name}: no '{section}' section"
+
+
+def test_static_figures_fit_beside_the_file_browser():
+    """At 1280 px with JupyterLab's file browser open a cell is 848 px wide: every figure the lessons draw is
+    at most 8.4 in (840 px at 100 dpi), so none is shrunk on a projector."""
+    root = LESSONS[0].parent.parent
+    sources = [*LESSONS, *(root / "helpers").rglob("*.py")]
+    wide = [(p.name, float(w)) for p in sources for w in re.findall(r"figsize=\(([\d.]+)", p.read_text())
+            if float(w) > 8.4]
+    assert wide == [], f"figures wider than 840 px: {wide}"

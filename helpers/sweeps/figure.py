@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+# 8.4 in at 100 dpi = 840 px: JupyterLab shows it unshrunk at 1280 px with the file browser open.
+FIG_WIDTH = 8.4
+
 LABELS = {"alpha": "α (step size)", "gamma": "γ (discount)", "epsilon": "ε (exploration)",
           "learning_rate": "learning rate", "success": "greedy success rate", "mean_return": "greedy mean return",
           "episodes_to_solve": "episodes to solve", "train_s": "training time (s)"}
@@ -35,7 +38,8 @@ def heatmap(df, metric: str = "success", rows: str = "alpha", cols: str = "gamma
     table = summary(df, metric, rows, cols)
     mean = table["mean"].to_numpy(dtype=float)
     if ax is None:
-        _, ax = plt.subplots(figsize=(1.5 * mean.shape[1] + 2.5, 1.1 * mean.shape[0] + 1.6), layout="constrained")
+        size = (min(FIG_WIDTH, 1.2 * mean.shape[1] + 2.2), 1.1 * mean.shape[0] + 1.6)
+        _, ax = plt.subplots(figsize=size, layout="constrained")
     fig = ax.figure
     unit_range = df[metric].dropna().between(0, 1).all()
     image = ax.imshow(mean, cmap=cmap, aspect="auto", origin="lower",
@@ -102,7 +106,7 @@ def curve_band(df, by: str = "alpha", prefix: str = "eval_", solved: float | Non
     import matplotlib.pyplot as plt  # noqa: PLC0415 - matplotlib loads only when a curve is drawn
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 4.5), layout="constrained")
+        _, ax = plt.subplots(figsize=(FIG_WIDTH, 4.2), layout="constrained")
     table = curves(df, prefix)
     for value, rows in table.groupby(df[by]):
         mean, low, high = band(rows.to_numpy())
