@@ -227,7 +227,7 @@ def test_the_status_line_says_what_a_train_until_solved_cell_does(lib):
     from helpers.agents.dqn_agent import DQNAgent
     from helpers.lessons.dqn_lesson import train_until_solved
 
-    agent = DQNAgent.create(seed=0, lib=lib, eval_every=1_280)  # an evaluation every 5 lifecycle steps
+    agent = DQNAgent.create(seed=0, lib=lib)  # an evaluation every 10 lifecycle steps (2,560 env steps)
     dash = Dashboard(agent, render=False, fps=20)
     seen, done = [], threading.Event()
 
@@ -240,15 +240,15 @@ def test_the_status_line_says_what_a_train_until_solved_cell_does(lib):
     start = time.monotonic()
     sampler.start()
     try:
-        train_until_solved(dash, 3_840, quiet=True)  # three runs, each ending on an evaluation
+        train_until_solved(dash, 7_680, quiet=True)  # three runs, each ending on an evaluation (seconds long)
     finally:
         done.set()
         sampler.join()
-    assert agent.dqn.global_step == 3_840 and len(agent.evals) == 3
+    assert agent.dqn.global_step == 7_680 and len(agent.evals) == 3
     waiting = [text for t, text in seen if t > start + 0.2]
     assert waiting and not [t for t in waiting if "finished" in t], "it trains all along: never 'finished'"
     assert all("● running" in t and "this cell trains until solved" in t for t in waiting[:-10]), waiting[-1]
-    later = [text for t, text in seen if t > start + 2.0][:-10]
+    later = [text for t, text in seen if t > start + 1.0][:-10]
     zero = [t for t in later if "steps/s <b>0</b>" in t]
     assert later and len(zero) <= 0.1 * len(later), f"steps/s read 0 in {len(zero)} of {len(later)} samples"
     assert "this cell" not in dash.status.value, "after the cell, the status line drops the note"
