@@ -10,7 +10,7 @@ A "step" is one batch of ``batch_size`` transitions (one from each copy of the
 environment) -> Go's targets ``q + alpha * (r + gamma * max Q(s') - q)`` -> one
 Adam step on the MSE between the network's Q-values and those targets. The
 Trainer is handed its model, environments and Go library (``create`` builds
-the usual ones); its lifecycle is a ``steering.lifecycle.Runner``.
+the usual ones); its lifecycle is a ``runs.lifecycle.Runner``.
 """
 
 from __future__ import annotations
