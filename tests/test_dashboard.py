@@ -307,3 +307,16 @@ def test_stop_pressed_while_a_cell_waits_ends_the_wait(lib):
     presser.join()
     assert not agent.status.active and env_steps(agent) <= 4 * 256, (agent.status, env_steps(agent))
     assert dash.watch(1) and agent.status != "stopped", "the next cell that waits trains again"
+
+
+def test_a_dashboard_made_without_rendering_draws_once_rendering_is_on(lib):
+    """make bench turns rendering on and off on one dashboard: the frames must come when it is on."""
+    trainer = Trainer.create(env="random", seed=0, lib=lib)
+    dash = Dashboard(trainer, render=False, fps=10, key="render-later")
+    try:
+        trainer.start()
+        dash.render = True
+        wait_until(lambda: dash.frames > 0, timeout=20, what="a frame after render = True")
+        assert not dash.errors_seen, dash.errors_seen
+    finally:
+        dash.close(stop_trainer=True)

@@ -62,8 +62,8 @@ class Dashboard(Waiting):
         self._stop_pressed = threading.Event()  # Stop during a waiting cell ends the wait (views.waiting)
         spec = trainer.figure_spec()
         trainer.pace = pace or LIVE_PACE.get(spec["kind"])  # steps a second while this dashboard shows it
-        if render and figure is None:  # built here (before the render thread exists) for its pixel size
-            figure = make_figure(spec)
+        if figure is None:  # built here (before the render thread exists) for its pixel size, even if render
+            figure = make_figure(spec)  # is off at first: a later `render = True` draws into it
             figure.count_in_title = False  # the status line shows the count: the title stays static
         self._figure, self._drawn_key, self._last_trainer_error = figure, None, None
         self._lock, self._closed = threading.Lock(), threading.Event()
