@@ -206,6 +206,7 @@ def test_a_killed_worker_is_noticed_retried_once_and_reported(tmp_path, deaths):
         assert out["trials"] == [0, 2, 3, 5] and out["complete"] is False
         assert out["lost"] == [{"trial": 1, "alpha": 0.1, "seed": 1}, {"trial": 4, "alpha": 0.2, "seed": 1}]
         assert "was lost again: its worker died (SIGKILL: out of memory?)" in done.stdout
+        assert "Fewer workers, or a smaller trial, need less memory." in done.stdout
     assert len(list((tmp_path / "alpha0.1-seed1").iterdir())) == min(deaths + 1, 2), "one retry, no more"
 
 

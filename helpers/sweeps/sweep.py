@@ -161,8 +161,10 @@ def sweep(trial, grid: dict, seeds=range(4), *, fixed: dict | None = None, backe
             return
         lost.append({"trial": index, **params, "seed": seed})
         lost.sort(key=lambda t: t["trial"])  # grid order, whichever worker died first
+        advice = "Fewer workers, or a smaller trial, need less memory." if "memory" in why else \
+            "The worker's own error is printed above."
         print(f"Trial {index} ({params}, seed {seed}) was lost again: its worker died ({why}); the sweep goes on "
-              "without it (df.attrs['lost']). Fewer workers, or a smaller trial, need less memory.")
+              f"without it (df.attrs['lost']). {advice}")
 
     try:
         if backend == "ray":
