@@ -73,7 +73,7 @@ def test_make_lab_installs_the_base_and_prints_the_venv_size():
 
 
 def test_make_lab_leaves_the_bytecode_to_the_first_import():
-    """No .pyc for every installed module (~160 MB): Python writes what a lesson imports (README, Two commands)."""
+    """No .pyc for every installed module (~190 MB): Python writes what a lesson imports (README, Two commands)."""
     assert "-m pip install --no-compile -e '.'" in dry_run("lab")
     assert "-m pip install --no-compile -e '.[sweep]'" in dry_run("lab", "SWEEP=1")
     assert "-m pip install -e '.[dev,sweep]'" in dry_run("test"), "the test tools' install compiles as usual"
