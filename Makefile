@@ -39,11 +39,13 @@ CHECK_PYTHON = command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not fou
 	  PYTHONPATH=. python3 -m helpers.tooling.pythons --advice 2>/dev/null; exit 1; }; \
 	PYTHONPATH=. $(PYTHON) -m helpers.tooling.pythons
 
+# --no-compile (as uv installs): no bytecode for every installed module (~190 MB); Python writes it for
+# the modules a lesson imports, the first time: the first `import tensorflow` and the rest take 10-15 s longer.
 $(LAB_STAMP): pyproject.toml
 	@$(CHECK_PYTHON)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
-	$(PY) -m pip install -e '.$(LAB_EXTRAS)'
+	$(PY) -m pip install --no-compile -e '.$(LAB_EXTRAS)'
 	@echo "Installed the lessons' packages$(if $(SWEEP), and Ray,): .venv is $$(du -sh $(VENV) | cut -f1)B (make test adds the test tools)."
 	@touch $@
 

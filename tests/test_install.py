@@ -62,7 +62,7 @@ def dry_run(*args: str) -> str:
 
 
 def pip_installs(out: str) -> list[str]:
-    return re.findall(r"-m pip install -e '(\.[^']*)'", out)
+    return re.findall(r"-m pip install (?:--no-compile )?-e '(\.[^']*)'", out)
 
 
 def test_make_lab_installs_the_base_and_prints_the_venv_size():
@@ -70,6 +70,21 @@ def test_make_lab_installs_the_base_and_prints_the_venv_size():
     assert pip_installs(out)[0] == "."
     assert re.search(r"du -sh \.venv", out) and out.index("du -sh") < out.index("jupyter lab")
     assert pip_installs(dry_run("lab", "SWEEP=1"))[0] == ".[sweep]"
+
+
+def test_make_lab_leaves_the_bytecode_to_the_first_import():
+    """No .pyc for every installed module (~190 MB): Python writes what a lesson imports (README, Two commands)."""
+    assert "-m pip install --no-compile -e '.'" in dry_run("lab")
+    assert "-m pip install --no-compile -e '.[sweep]'" in dry_run("lab", "SWEEP=1")
+    assert "-m pip install -e '.[dev,sweep]'" in dry_run("test"), "the test tools' install compiles as usual"
+    assert "pip install --no-compile" in (ROOT / "README.md").read_text()
+
+
+def test_the_base_brings_no_pygame():
+    """The kit draws CartPole's frames itself (helpers/agents/envs.py): gymnasium without [classic-control]."""
+    gymnasium = [Requirement(r) for r in PROJECT["dependencies"] if Requirement(r).name == "gymnasium"]
+    assert len(gymnasium) == 1 and not gymnasium[0].extras, gymnasium
+    assert not names(PROJECT["dependencies"]) & {"pygame", "pygame-ce"}
 
 
 def test_make_test_installs_dev_and_sweep():

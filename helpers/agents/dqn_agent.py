@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import os
 import time
 
 import gymnasium as gym
 import numpy as np
 
 from helpers.agents.dqn import DQN, EVAL_SEEDS, Settings, epsilon_at, forward, greedy_returns
-from helpers.agents.envs import action_names
+from helpers.agents.envs import action_names, watch
 from helpers.agents.qnet import load_model
 from helpers.bridge import golib
 from helpers.core.knobs import NAMES, Hyperparams, check_size
@@ -150,17 +149,15 @@ class DQNAgent(Steerable):
     # -- watch it play ----------------------------------------------------------------------------
 
     def play_greedy(self, seed: int = 0, every: int = 2, scale: float = 0.5):
-        """One greedy episode as an animated GIF (gymnasium's rgb_array frames): see the pole balance."""
+        """One greedy episode as an animated GIF (frames from envs.watch: CartPole drawn by the kit): see it balance."""
         from IPython.display import Image  # noqa: PLC0415 - only to watch: headless runs never load IPython
-        from PIL import Image as PILImage  # noqa: PLC0415 - nor PIL
 
-        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # pygame draws off screen, no display needed
-        env = gym.make(self.env_id, render_mode="rgb_array")
+        env, frame = watch(self.env_id)
         obs, frames, done, total = env.reset(seed=seed)[0], [], False, 0.0
         while not done:
             if len(frames) < 1000 and (total % every == 0):
-                frame = PILImage.fromarray(env.render())
-                frames.append(frame.resize((int(frame.width * scale), int(frame.height * scale))))
+                image = frame()
+                frames.append(image.resize((int(image.width * scale), int(image.height * scale))))
             obs, r, terminated, truncated, _ = env.step(int(np.argmax(forward(self.dqn.online, obs[None])[0])))
             total, done = total + r, terminated or truncated
         env.close()
