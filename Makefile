@@ -44,7 +44,7 @@ CHECK_PYTHON = command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not fou
 $(LAB_STAMP): pyproject.toml
 	@$(CHECK_PYTHON)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --upgrade pip
+	$(PY) -m pip install --no-compile --upgrade pip
 	$(PY) -m pip install --no-compile -e '.$(LAB_EXTRAS)'
 	@echo "Installed the lessons' packages$(if $(SWEEP), and Ray,): .venv is $$(du -sh $(VENV) | cut -f1)B (make test adds the test tools)."
 	@touch $@
