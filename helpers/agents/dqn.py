@@ -113,8 +113,12 @@ def epsilon_at(s: Settings, step: int, epsilon: float | None = None) -> float:
 def forward(weights: list, x: np.ndarray) -> np.ndarray:
     """Q-values of states x (batch, 4) with a NumPy copy of the network's weights [W1, b1, W2, b2, ...]."""
     for w, b in zip(weights[0:-2:2], weights[1:-2:2]):
-        x = np.maximum(x @ w + b, 0.0)
-    return x @ weights[-2] + weights[-1]
+        x = x @ w
+        x += b  # in place: the same sums as x @ w + b, without two temporary arrays per layer
+        np.maximum(x, 0.0, out=x)
+    x = x @ weights[-2]
+    x += weights[-1]
+    return x
 
 
 class DQN:
