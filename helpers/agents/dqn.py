@@ -185,11 +185,14 @@ class DQN:
     def _fused_phase(self, batches, alpha: float, gamma: float):
         """Q̄ on all the phase's transitions (NumPy), all their targets in one Go call, one compiled loop."""
         obs, actions, rewards, next_obs, terminated = batches
-        (steps, n), rows = actions.shape, np.arange(actions.shape[1])
-        # Q̄ batch by batch: the per-step path's very NumPy products (a BLAS may round a larger product
-        # differently), so both paths train on the same targets, bit for bit; it is no slower here.
-        qbar_sa = np.concatenate([forward(self.target, o)[rows, a] for o, a in zip(obs, actions)])
-        next_qbar = np.concatenate([forward(self.target, o) for o in next_obs])
+        steps, n = actions.shape
+        # Q̄ on stacks of 8 batches: NumPy multiplies a stack batch by batch, so these are the per-step path's
+        # very products (a BLAS may round one larger product differently) and both paths train on the same
+        # targets, bit for bit; 8 batches a call cut NumPy's per-call cost and still fit in the cache.
+        states = np.concatenate([obs, next_obs])  # (2 * steps, n, obs_dim)
+        qbar = np.concatenate([forward(self.target, states[i:i + 8]) for i in range(0, 2 * steps, 8)])
+        qbar_sa = np.take_along_axis(qbar[:steps], actions[..., None], axis=2).ravel()
+        next_qbar = qbar[steps:].reshape(steps * n, -1)
         rewards, terminated = rewards.ravel(), terminated.ravel()
         if not self.settings.double_dqn:
             y = self.lib.dqn_targets(qbar_sa, next_qbar, rewards, terminated, alpha, gamma)
