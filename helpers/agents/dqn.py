@@ -176,8 +176,8 @@ class DQN:
         s, start = self.settings, time.perf_counter()
         batches = self.buffer.sample(self.rng, s.batch_size, recent=not s.replay, steps=s.gradient_steps)
         fused = self.fused and s.target_network
-        loss = self._fused_phase(batches, alpha, gamma) if fused else self._stepwise_phase(batches, alpha, gamma)
-        self.online = self.read_weights()
+        loss, weights = (self._fused_phase if fused else self._stepwise_phase)(batches, alpha, gamma)
+        self.online = [np.asarray(w) for w in weights]  # the fused phase returns them as tensors
         self.last_loss = float(loss)
         self.last_q = forward(self.online, batches[0][-1]).mean(axis=0)
         self.phase_seconds.append(time.perf_counter() - start)
@@ -217,7 +217,7 @@ class DQN:
             loss = self.net.train_step(tf.constant(obs), tf.constant(actions), tf.constant(y, tf.float32))
             if s.double_dqn or not s.target_network:
                 self.online = self.read_weights()  # they read the online network inside the phase
-        return loss
+        return loss, self.read_weights()
 
     def evaluate(self, make_env, seeds=EVAL_SEEDS) -> np.ndarray:
         """Returns of greedy episodes on fixed seeds, in environments of their own (training is not disturbed)."""

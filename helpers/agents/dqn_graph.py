@@ -17,8 +17,8 @@ writes them back ONCE: the Keras optimizer keeps the state a saved run
 round-trips.
 
     net = build_network(settings, seed=0)
-    loss = net.train_phase(obs, actions, y)                   # y: (steps, batch), Go's targets
-    loss = net.train_phase_double(obs, actions, next_obs, y_each)  # y_each: (steps, batch, actions)
+    loss, weights = net.train_phase(obs, actions, y)          # y: (steps, batch), Go's targets
+    loss, weights = net.train_phase_double(obs, actions, next_obs, y_each)  # y_each: (steps, batch, actions)
     loss = net.train_step(obs, actions, y)                    # one batch: (batch, ...)
     weights = net.read_weights()                              # NumPy copies, read once per phase
 """
@@ -90,13 +90,13 @@ def build_network(s, obs_dim: int = 4, n_actions: int = 2, seed: int = 0) -> Sim
         opt.iterations.assign(iterations)
 
     def phase(obs, actions, target):
-        """adam_step on each (obs[t], actions[t], target(w, t)) in turn, t = 0 .. steps - 1; the last loss."""
+        """adam_step on each (obs[t], actions[t], target(w, t)) in turn, t = 0 .. steps - 1; the last loss, weights."""
         state, lr = read_state(), tf.identity(opt.learning_rate)
         taken, loss = tf.one_hot(actions, n_actions), tf.constant(0.0)
         for t in tf.range(tf.shape(obs)[0]):
             state, loss = adam_step(state, lr, obs[t], taken[t], target(state[0], t))
         write_state(state)
-        return loss
+        return loss, unflat(state[0])  # the new weights come back with this call (no read_weights call)
 
     @tf.function(reduce_retracing=True)
     def train_phase(obs, actions, y):
