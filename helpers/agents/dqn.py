@@ -30,16 +30,21 @@ weights to float32 tolerance, tests/test_dqn_phase.py; here bit for bit):
 
 - fused (the default, with a target network; plain and Double DQN): Q̄ is
   frozen for the whole phase, so all of its gradient_steps x batch_size
-  transitions are sampled at once, Q̄ is computed on them, Go computes every
-  target in ONE call, and ONE compiled TensorFlow call runs all the Adam steps
-  (a loop in the graph, dqn_graph.py); the weights are read back once. Double
-  DQN's a' needs the online network as it is at each step: Go computes the
-  target for every possible a', and the compiled loop lets the online network
-  pick one at each step.
+  transitions are sampled at once, Q̄ is computed on them (NumPy, 8 batches a
+  call: the per-step path's very products), Go computes every target in ONE
+  call, and ONE compiled TensorFlow call runs all the Adam steps (a loop in
+  the graph, dqn_graph.py: the weights and Adam's state are read from Keras
+  once, stepped as flat vectors, written back once) and returns the new
+  weights. Double DQN's a' needs the online network as it is at each step: Go
+  computes the target for every possible a', and the compiled loop lets the
+  online network pick one at each step.
 - per step (target_network=False, whose targets read the online network after
   every step, or DQN(..., fused=False)): per batch, Q̄ in NumPy, the targets in
-  one Go call and one compiled Adam step. replay=False takes the fused path when
-  the target network is on (its batches are the latest transitions, repeated).
+  one Go call and one compiled call of the same Adam step (reading and writing
+  Keras's state around it); the weights are read back after the phase (and
+  after every step where the targets need them). replay=False takes the fused
+  path when the target network is on (its batches are the latest transitions,
+  repeated).
 """
 
 from __future__ import annotations

@@ -4,23 +4,24 @@ A Python -> TensorFlow call costs ~0.5 ms (design notes, section 4) while one
 Adam step of this network is a fraction of that, so a phase of 128 steps run
 as 128 calls is mostly call overhead. `train_phase` runs them all in ONE call:
 a loop inside the graph (tf.range -> tf.while_loop) over the phase's stacked
-batches (steps, batch, ...). `train_step` is the same graph on a phase of one
-batch, so both paths do the very same arithmetic.
+batches (steps, batch, ...).
 
-Inside the loop, each op costs ~1-2 us of scheduling whatever its size, and
-Keras's optimizer.apply spends ~180 small ops per step (each of the six
-variables gets its own clipping, Adam powers and moment updates). So the loop
-reads the Keras model's weights and Adam's m, v and iterations ONCE, as flat
-vectors, runs Keras's formulas on them (Huber loss, global-norm clipping,
-Adam: tests/test_dqn_graph.py checks them against Keras's own step), and
-writes them back ONCE: the Keras optimizer keeps the state a saved run
-round-trips.
+Inside the loop every op costs scheduling time whatever its size, and
+Keras's optimizer.apply gives each of the six variables its own clipping,
+Adam powers and moment updates: a loop body of 475 graph nodes, 174 here
+(measured with TF 2.21, Keras 3.15). So the loop reads the Keras model's
+weights and Adam's m, v and iterations ONCE, as flat vectors, runs Keras's
+formulas on them (Huber loss, global-norm clipping, Adam:
+tests/test_dqn_graph.py checks them against Keras's own steps) and writes
+them back ONCE: the Keras optimizer keeps the state a saved run round-trips.
+`train_step` is the same step between the same read and write, so both paths
+stay bit for bit the same (tests/test_dqn_phase.py).
 
     net = build_network(settings, seed=0)
     loss, weights = net.train_phase(obs, actions, y)          # y: (steps, batch), Go's targets
     loss, weights = net.train_phase_double(obs, actions, next_obs, y_each)  # y_each: (steps, batch, actions)
     loss = net.train_step(obs, actions, y)                    # one batch: (batch, ...)
-    weights = net.read_weights()                              # NumPy copies, read once per phase
+    weights = net.read_weights()                              # NumPy copies of the weights
 """
 
 from __future__ import annotations
