@@ -11,9 +11,10 @@ Keras's optimizer.apply gives each of the six variables its own clipping,
 Adam powers and moment updates: a loop body of 475 graph nodes, 174 here
 (measured with TF 2.21, Keras 3.15). So the loop reads the Keras model's
 weights and Adam's m, v and iterations ONCE, as flat vectors, runs Keras's
-formulas on them (Huber loss, global-norm clipping, Adam:
-tests/test_dqn_graph.py checks them against Keras's own steps) and writes
-them back ONCE: the Keras optimizer keeps the state a saved run round-trips.
+formulas on them, op for op (Huber loss, global-norm clipping, Adam: the
+same weights and optimizer state as Keras's own steps, bit for bit,
+tests/test_dqn_graph.py) and writes them back ONCE: the Keras optimizer
+keeps the state a saved run round-trips.
 `train_step` is the same step between the same read and write, so both paths
 stay bit for bit the same (tests/test_dqn_phase.py).
 
@@ -44,13 +45,14 @@ def build_network(s, obs_dim: int = 4, n_actions: int = 2, seed: int = 0) -> Sim
     m_vars = [opt._momentums[opt._get_variable_index(p)] for p in params]  # Adam's first moments, one per weight
     v_vars = [opt._velocities[opt._get_variable_index(p)] for p in params]  # and second moments
     shapes = [tuple(p.shape) for p in params]
+    sizes = [math.prod(shape) for shape in shapes]
     b1, b2, eps, clip = opt.beta_1, opt.beta_2, opt.epsilon, opt.global_clipnorm
 
     def flat(tensors):
         return tf.concat([tf.reshape(x, [-1]) for x in tensors], axis=0)
 
     def unflat(x):
-        return [tf.reshape(part, shape) for part, shape in zip(tf.split(x, [math.prod(sh) for sh in shapes]), shapes)]
+        return [tf.reshape(part, shape) for part, shape in zip(tf.split(x, sizes), shapes)]
 
     def q_values(w, obs):
         """The model's forward pass (its Dense layers: matmul, bias, relu) on the flat weights w."""
@@ -72,7 +74,8 @@ def build_network(s, obs_dim: int = 4, n_actions: int = 2, seed: int = 0) -> Sim
             tape.watch(w)
             loss = huber(y, tf.reduce_sum(q_values(w, obs) * taken, axis=1))  # x * 1 + 0 = x: exactly Q(s, a)
         g = tape.gradient(loss, w)
-        norm = tf.sqrt(tf.reduce_sum(tf.square(g)))
+        squares = tf.split(tf.square(g), sizes)  # summed weight by weight, then together: Keras's order, its bits
+        norm = tf.sqrt(tf.reduce_sum(tf.stack([tf.reduce_sum(part) for part in squares])))
         g = g * (clip * tf.minimum(1.0 / norm, 1.0 / clip) + (norm - norm))  # g * clip / max(|g|, clip); NaN stays
         t = t + 1
         step, beta_1, beta_2 = tf.cast(t, tf.float32), tf.constant(b1, tf.float32), tf.constant(b2, tf.float32)
