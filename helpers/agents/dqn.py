@@ -40,8 +40,8 @@ weights to float32 tolerance, tests/test_dqn_phase.py; here bit for bit):
   online network pick one at each step.
 - per step (target_network=False, whose targets read the online network after
   every step, or DQN(..., fused=False)): per batch, Q̄ in NumPy, the targets in
-  one Go call and one compiled call of the same Adam step (reading and writing
-  Keras's state around it); the weights are read back after the phase (and
+  one Go call and one compiled Keras step (optimizer.apply, which the fused
+  loop matches bit for bit); the weights are read back after the phase (and
   after every step where the targets need them). replay=False takes the fused
   path when the target network is on (its batches are the latest transitions,
   repeated).

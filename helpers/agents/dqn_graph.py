@@ -8,20 +8,20 @@ batches (steps, batch, ...).
 
 Inside the loop every op costs scheduling time whatever its size, and
 Keras's optimizer.apply gives each of the six variables its own clipping,
-Adam powers and moment updates: a loop body of 475 graph nodes, 174 here
+Adam powers and moment updates: a loop body of 475 graph nodes, 190 here
 (measured with TF 2.21, Keras 3.15). So the loop reads the Keras model's
 weights and Adam's m, v and iterations ONCE, as flat vectors, runs Keras's
 formulas on them, op for op (Huber loss, global-norm clipping, Adam: the
 same weights and optimizer state as Keras's own steps, bit for bit,
 tests/test_dqn_graph.py) and writes them back ONCE: the Keras optimizer
 keeps the state a saved run round-trips.
-`train_step` is the same step between the same read and write, so both paths
-stay bit for bit the same (tests/test_dqn_phase.py).
+`train_step`, one step per call for the per-step path, is Keras's own
+(model call, Huber, optimizer.apply): the reference the loop matches.
 
     net = build_network(settings, seed=0)
     loss, weights = net.train_phase(obs, actions, y)          # y: (steps, batch), Go's targets
     loss, weights = net.train_phase_double(obs, actions, next_obs, y_each)  # y_each: (steps, batch, actions)
-    loss = net.train_step(obs, actions, y)                    # one batch: (batch, ...)
+    loss = net.train_step(obs, actions, y)                    # one batch (batch, ...), Keras's own step
     weights = net.read_weights()                              # NumPy copies of the weights
 """
 
@@ -38,8 +38,9 @@ def build_network(s, obs_dim: int = 4, n_actions: int = 2, seed: int = 0) -> Sim
     keras.utils.set_random_seed(seed)  # the initial weights come from Keras's seeded generator
     model = keras.Sequential([keras.Input((obs_dim,)), *[keras.layers.Dense(u, activation="relu") for u in s.hidden],
                               keras.layers.Dense(n_actions)])
+    huber_loss = keras.losses.Huber(delta=s.huber_delta)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=s.learning_rate, global_clipnorm=s.clip_norm),
-                  loss=keras.losses.Huber(delta=s.huber_delta))  # compiled: a saved run keeps the optimizer's state
+                  loss=huber_loss)  # compiled: a saved run keeps the optimizer's state
     opt, params = model.optimizer, model.trainable_variables
     opt.build(params)
     m_vars = [opt._momentums[opt._get_variable_index(p)] for p in params]  # Adam's first moments, one per weight
@@ -68,7 +69,7 @@ def build_network(s, obs_dim: int = 4, n_actions: int = 2, seed: int = 0) -> Sim
         return tf.reduce_mean(tf.where(tf.abs(error) <= delta, 0.5 * tf.square(error), linear))
 
     def adam_step(state, lr, obs, taken, y):
-        """One Adam step on the Huber loss between y and Q(s, a) (taken: one-hot a); Keras's clipping and Adam."""
+        """One Adam step on the Huber loss between y and Q(s, a) (taken: one-hot a): train_step's arithmetic."""
         w, m, v, t = state
         with tf.GradientTape() as tape:
             tape.watch(w)
@@ -117,9 +118,10 @@ def build_network(s, obs_dim: int = 4, n_actions: int = 2, seed: int = 0) -> Sim
 
     @tf.function(reduce_retracing=True)
     def train_step(obs, actions, y):
-        """One Adam step on one batch: the same adam_step, on the state read and written back around it."""
-        state, loss = adam_step(read_state(), tf.identity(opt.learning_rate), obs, tf.one_hot(actions, n_actions), y)
-        write_state(state)
+        """One step on one batch, the Keras way (optimizer.apply): the reference adam_step matches bit for bit."""
+        with tf.GradientTape() as tape:
+            loss = huber_loss(y, tf.gather(model(obs, training=True), actions, batch_dims=1))
+        opt.apply(tape.gradient(loss, params), params)
         return loss
 
     read = tf.function(lambda: [tf.identity(v) for v in params])
