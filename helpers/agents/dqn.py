@@ -30,16 +30,21 @@ weights to float32 tolerance, tests/test_dqn_phase.py; here bit for bit):
 
 - fused (the default, with a target network; plain and Double DQN): Q̄ is
   frozen for the whole phase, so all of its gradient_steps x batch_size
-  transitions are sampled at once, Q̄ is computed on them, Go computes every
-  target in ONE call, and ONE compiled TensorFlow call runs all the Adam steps
-  (a loop in the graph, dqn_graph.py); the weights are read back once. Double
-  DQN's a' needs the online network as it is at each step: Go computes the
-  target for every possible a', and the compiled loop lets the online network
-  pick one at each step.
+  transitions are sampled at once, Q̄ is computed on them (NumPy, 8 batches a
+  call: the per-step path's very products), Go computes every target in ONE
+  call, and ONE compiled TensorFlow call runs all the Adam steps (a loop in
+  the graph, dqn_graph.py: the weights and Adam's state are read from Keras
+  once, stepped as flat vectors, written back once) and returns the new
+  weights. Double DQN's a' needs the online network as it is at each step: Go
+  computes the target for every possible a', and the compiled loop lets the
+  online network pick one at each step.
 - per step (target_network=False, whose targets read the online network after
   every step, or DQN(..., fused=False)): per batch, Q̄ in NumPy, the targets in
-  one Go call and one compiled Adam step. replay=False takes the fused path when
-  the target network is on (its batches are the latest transitions, repeated).
+  one Go call and one compiled Keras step (optimizer.apply, which the fused
+  loop matches bit for bit); the weights are read back after the phase (and
+  after every step where the targets need them). replay=False takes the fused
+  path when the target network is on (its batches are the latest transitions,
+  repeated).
 """
 
 from __future__ import annotations
@@ -113,8 +118,12 @@ def epsilon_at(s: Settings, step: int, epsilon: float | None = None) -> float:
 def forward(weights: list, x: np.ndarray) -> np.ndarray:
     """Q-values of states x (batch, 4) with a NumPy copy of the network's weights [W1, b1, W2, b2, ...]."""
     for w, b in zip(weights[0:-2:2], weights[1:-2:2]):
-        x = np.maximum(x @ w + b, 0.0)
-    return x @ weights[-2] + weights[-1]
+        x = x @ w
+        x += b  # in place: the same sums as x @ w + b, without two temporary arrays per layer
+        np.maximum(x, 0.0, out=x)
+    x = x @ weights[-2]
+    x += weights[-1]
+    return x
 
 
 class DQN:
@@ -172,8 +181,8 @@ class DQN:
         s, start = self.settings, time.perf_counter()
         batches = self.buffer.sample(self.rng, s.batch_size, recent=not s.replay, steps=s.gradient_steps)
         fused = self.fused and s.target_network
-        loss = self._fused_phase(batches, alpha, gamma) if fused else self._stepwise_phase(batches, alpha, gamma)
-        self.online = self.read_weights()
+        loss, weights = (self._fused_phase if fused else self._stepwise_phase)(batches, alpha, gamma)
+        self.online = [np.asarray(w) for w in weights]  # the fused phase returns them as tensors
         self.last_loss = float(loss)
         self.last_q = forward(self.online, batches[0][-1]).mean(axis=0)
         self.phase_seconds.append(time.perf_counter() - start)
@@ -181,11 +190,14 @@ class DQN:
     def _fused_phase(self, batches, alpha: float, gamma: float):
         """Q̄ on all the phase's transitions (NumPy), all their targets in one Go call, one compiled loop."""
         obs, actions, rewards, next_obs, terminated = batches
-        (steps, n), rows = actions.shape, np.arange(actions.shape[1])
-        # Q̄ batch by batch: the per-step path's very NumPy products (a BLAS may round a larger product
-        # differently), so both paths train on the same targets, bit for bit; it is no slower here.
-        qbar_sa = np.concatenate([forward(self.target, o)[rows, a] for o, a in zip(obs, actions)])
-        next_qbar = np.concatenate([forward(self.target, o) for o in next_obs])
+        steps, n = actions.shape
+        # Q̄ on stacks of 8 batches: NumPy multiplies a stack batch by batch, so these are the per-step path's
+        # very products (a BLAS may round one larger product differently) and both paths train on the same
+        # targets, bit for bit; 8 batches a call cut NumPy's per-call cost and still fit in the cache.
+        states = np.concatenate([obs, next_obs])  # (2 * steps, n, obs_dim)
+        qbar = np.concatenate([forward(self.target, states[i:i + 8]) for i in range(0, 2 * steps, 8)])
+        qbar_sa = np.take_along_axis(qbar[:steps], actions[..., None], axis=2).ravel()
+        next_qbar = qbar[steps:].reshape(steps * n, -1)
         rewards, terminated = rewards.ravel(), terminated.ravel()
         if not self.settings.double_dqn:
             y = self.lib.dqn_targets(qbar_sa, next_qbar, rewards, terminated, alpha, gamma)
@@ -210,7 +222,7 @@ class DQN:
             loss = self.net.train_step(tf.constant(obs), tf.constant(actions), tf.constant(y, tf.float32))
             if s.double_dqn or not s.target_network:
                 self.online = self.read_weights()  # they read the online network inside the phase
-        return loss
+        return loss, self.read_weights()
 
     def evaluate(self, make_env, seeds=EVAL_SEEDS) -> np.ndarray:
         """Returns of greedy episodes on fixed seeds, in environments of their own (training is not disturbed)."""

@@ -1,20 +1,33 @@
-"""The DQN's network and its compiled TensorFlow graphs: one gradient step, or a whole training phase in one call.
+"""The DQN's network and its compiled TensorFlow graph: a whole training phase of Adam steps in one call.
 
 A Python -> TensorFlow call costs ~0.5 ms (design notes, section 4) while one
 Adam step of this network is a fraction of that, so a phase of 128 steps run
 as 128 calls is mostly call overhead. `train_phase` runs them all in ONE call:
 a loop inside the graph (tf.range -> tf.while_loop) over the phase's stacked
-batches (steps, batch, ...), each iteration the same Huber-loss Adam step as
-`train_step`.
+batches (steps, batch, ...).
+
+Inside the loop every op costs scheduling time whatever its size, and
+Keras's optimizer.apply gives each of the six variables its own clipping,
+Adam powers and moment updates: a loop body of 475 graph nodes, 190 here
+(measured with TF 2.21, Keras 3.15). So the loop reads the Keras model's
+weights and Adam's m, v and iterations ONCE, as flat vectors, runs Keras's
+formulas on them, op for op (Huber loss, global-norm clipping, Adam: the
+same weights and optimizer state as Keras's own steps, bit for bit,
+tests/test_dqn_graph.py) and writes them back ONCE: the Keras optimizer
+keeps the state a saved run round-trips.
+`train_step`, one step per call for the per-step path, is Keras's own
+(model call, Huber, optimizer.apply): the reference the loop matches.
 
     net = build_network(settings, seed=0)
-    loss = net.train_phase(obs, actions, y)                   # y: (steps, batch), Go's targets
-    loss = net.train_phase_double(obs, actions, next_obs, y_each)  # y_each: (steps, batch, actions)
-    weights = net.read_weights()                              # NumPy copies, read once per phase
+    loss, weights = net.train_phase(obs, actions, y)          # y: (steps, batch), Go's targets
+    loss, weights = net.train_phase_double(obs, actions, next_obs, y_each)  # y_each: (steps, batch, actions)
+    loss = net.train_step(obs, actions, y)                    # one batch (batch, ...), Keras's own step
+    weights = net.read_weights()                              # NumPy copies of the weights
 """
 
 from __future__ import annotations
 
+import math
 from types import SimpleNamespace
 
 from helpers.agents.qnet import keras, tf
@@ -25,39 +38,92 @@ def build_network(s, obs_dim: int = 4, n_actions: int = 2, seed: int = 0) -> Sim
     keras.utils.set_random_seed(seed)  # the initial weights come from Keras's seeded generator
     model = keras.Sequential([keras.Input((obs_dim,)), *[keras.layers.Dense(u, activation="relu") for u in s.hidden],
                               keras.layers.Dense(n_actions)])
-    huber = keras.losses.Huber(delta=s.huber_delta)
+    huber_loss = keras.losses.Huber(delta=s.huber_delta)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=s.learning_rate, global_clipnorm=s.clip_norm),
-                  loss=huber)  # compiled: a saved run keeps the optimizer's state
-    model.optimizer.build(model.trainable_variables)
-    variables = model.trainable_variables
+                  loss=huber_loss)  # compiled: a saved run keeps the optimizer's state
+    opt, params = model.optimizer, model.trainable_variables
+    opt.build(params)
+    m_vars = [opt._momentums[opt._get_variable_index(p)] for p in params]  # Adam's first moments, one per weight
+    v_vars = [opt._velocities[opt._get_variable_index(p)] for p in params]  # and second moments
+    shapes = [tuple(p.shape) for p in params]
+    sizes = [math.prod(shape) for shape in shapes]
+    b1, b2, eps, clip = opt.beta_1, opt.beta_2, opt.epsilon, opt.global_clipnorm
 
-    def adam_step(obs, actions, y):
-        """One Adam step on the Huber loss between y and Q(s, a) of the taken actions."""
+    def flat(tensors):
+        return tf.concat([tf.reshape(x, [-1]) for x in tensors], axis=0)
+
+    def unflat(x):
+        return [tf.reshape(part, shape) for part, shape in zip(tf.split(x, sizes), shapes)]
+
+    def q_values(w, obs):
+        """The model's forward pass (its Dense layers: matmul, bias, relu) on the flat weights w."""
+        layers, x = unflat(w), obs
+        for kernel, bias in zip(layers[0:-2:2], layers[1:-2:2]):
+            x = tf.nn.relu(tf.nn.bias_add(tf.matmul(x, kernel), bias))
+        return tf.nn.bias_add(tf.matmul(x, layers[-2]), layers[-1])
+
+    def huber(y, q):
+        """keras.losses.Huber's formula: the mean of e^2 / 2 within delta, delta * (|e| - delta / 2) outside."""
+        error, delta = q - y, tf.constant(s.huber_delta, tf.float32)
+        linear = delta * tf.abs(error) - 0.5 * tf.square(delta)
+        return tf.reduce_mean(tf.where(tf.abs(error) <= delta, 0.5 * tf.square(error), linear))
+
+    def adam_step(state, lr, obs, taken, y):
+        """One Adam step on the Huber loss between y and Q(s, a) (taken: one-hot a): train_step's arithmetic."""
+        w, m, v, t = state
         with tf.GradientTape() as tape:
-            q_taken = tf.gather(model(obs, training=True), actions, batch_dims=1)
-            loss = huber(y, q_taken)
-        model.optimizer.apply(tape.gradient(loss, variables), variables)
-        return loss
+            tape.watch(w)
+            loss = huber(y, tf.reduce_sum(q_values(w, obs) * taken, axis=1))  # x * 1 + 0 = x: exactly Q(s, a)
+        g = tape.gradient(loss, w)
+        squares = tf.split(tf.square(g), sizes)  # summed weight by weight, then together: Keras's order, its bits
+        norm = tf.sqrt(tf.reduce_sum(tf.stack([tf.reduce_sum(part) for part in squares])))
+        g = g * (clip * tf.minimum(1.0 / norm, 1.0 / clip) + (norm - norm))  # g * clip / max(|g|, clip); NaN stays
+        t = t + 1
+        step, beta_1, beta_2 = tf.cast(t, tf.float32), tf.constant(b1, tf.float32), tf.constant(b2, tf.float32)
+        lr_t = lr * tf.sqrt(1 - tf.pow(beta_2, step)) / (1 - tf.pow(beta_1, step))
+        m = m + (g - m) * (1 - b1)
+        v = v + (tf.square(g) - v) * (1 - b2)
+        return (w - (m * lr_t) / (tf.sqrt(v) + eps), m, v, t), loss
+
+    def read_state():
+        return flat(params), flat(m_vars), flat(v_vars), tf.identity(opt.iterations)
+
+    def write_state(state):
+        w, m, v, iterations = state
+        for variable, value in zip([*params, *m_vars, *v_vars], [*unflat(w), *unflat(m), *unflat(v)]):
+            variable.assign(value)
+        opt.iterations.assign(iterations)
+
+    def phase(obs, actions, target):
+        """adam_step on each (obs[t], actions[t], target(w, t)) in turn, t = 0 .. steps - 1; the last loss, weights."""
+        state, lr = read_state(), tf.identity(opt.learning_rate)
+        taken, loss = tf.one_hot(actions, n_actions), tf.constant(0.0)
+        for t in tf.range(tf.shape(obs)[0]):
+            state, loss = adam_step(state, lr, obs[t], taken[t], target(state[0], t))
+        write_state(state)
+        return loss, unflat(state[0])  # the new weights come back with this call (no read_weights call)
 
     @tf.function(reduce_retracing=True)
     def train_phase(obs, actions, y):
-        """adam_step on each (obs[t], actions[t], y[t]) in turn, t = 0 .. steps - 1; the last loss."""
-        loss = tf.constant(0.0)
-        for t in tf.range(tf.shape(y)[0]):
-            loss = adam_step(obs[t], actions[t], y[t])
-        return loss
+        return phase(obs, actions, lambda w, t: y[t])
 
     @tf.function(reduce_retracing=True)
     def train_phase_double(obs, actions, next_obs, y_each):
         """Double DQN: at each step the online network, as it is then, picks a' = argmax Q(s', ·) (the first
         of ties, as Go's argmax), and y is Go's target for that a' (y_each[t, i, a'])."""
-        loss = tf.constant(0.0)
-        for t in tf.range(tf.shape(y_each)[0]):
-            pick = tf.argmax(model(next_obs[t], training=False), axis=1, output_type=tf.int32)
-            loss = adam_step(obs[t], actions[t], tf.gather(y_each[t], pick, batch_dims=1))
+        def target(w, t):
+            pick = tf.argmax(q_values(w, next_obs[t]), axis=1, output_type=tf.int32)
+            return tf.gather(y_each[t], pick, batch_dims=1)
+        return phase(obs, actions, target)
+
+    @tf.function(reduce_retracing=True)
+    def train_step(obs, actions, y):
+        """One step on one batch, the Keras way (optimizer.apply): the reference adam_step matches bit for bit."""
+        with tf.GradientTape() as tape:
+            loss = huber_loss(y, tf.gather(model(obs, training=True), actions, batch_dims=1))
+        opt.apply(tape.gradient(loss, params), params)
         return loss
 
-    read = tf.function(lambda: [tf.identity(v) for v in variables])
-    return SimpleNamespace(model=model, train_step=tf.function(adam_step, reduce_retracing=True),
-                           train_phase=train_phase, train_phase_double=train_phase_double,
-                           read_weights=lambda: [t.numpy() for t in read()])
+    read = tf.function(lambda: [tf.identity(v) for v in params])
+    return SimpleNamespace(model=model, train_step=train_step, train_phase=train_phase,
+                           train_phase_double=train_phase_double, read_weights=lambda: [t.numpy() for t in read()])
