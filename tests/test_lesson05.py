@@ -134,24 +134,30 @@ def test_gamma_09_pulls_q_toward_10(chains):
     # Measured every 1,280 steps at γ = 0.9, seed 0: q_level 48.2, 33.7, 24.0, 18.5; Q panel 41.5, 28.6, 22.6,
     # 16.3; greedy 500, 322, 500, 33. Seed 1: q_level 26.6, 20.4, 14.4, 14.0; greedy 190, 85, 160, 91.
     # (The morning's dqn.py: seed 0 63.4, 41.5, 28.6, 21.5, greedy ... 257; seed 1 ... 19.0, greedy ... 106.)
+    # Another machine (AMD EPYC, 2026-12-07), seeds 0-6 after FOLLOW_UP steps: q_level 18.6 / 19.7 / 19.4 /
+    # 28.5 / 18.8 / 18.0 / 19.0; greedy 279 / 122 / 302 / 9 / 500 / 500 / 88: it dropped on 5 of 7 seeds, hence
+    # "usually ... (it did on most seeds we tried, not on all)".
     said("`q_level` reads somewhere between **10 and 30**")
+    said("the greedy return usually drops below the solved line (it did on most seeds we tried, not on all)")
     for seed, chain in chains.items():
         before, after = chain[0.99], chain[0.9]
         assert 10 < after["q"] < 30 and after["q"] < before["q"], (seed, before, after)
         assert 10 < after["panel"] < before["panel"], (seed, before, after)
-        assert after["greedy"] < 475, (seed, after)
+    dropped = [c[0.9]["greedy"] < 475 for c in chains.values()]
+    assert sum(dropped) > len(dropped) / 2, chains
 
 
 def test_gamma_0_makes_q_one_and_collapses_the_return(chains):
-    # "both Q curves drop to about **1**, and the greedy return collapses from about 500 to under 100 steps,
+    # "both Q curves drop to about **1**, and the greedy return collapses from about 500 to about 100 steps or fewer,
     # nowhere near solved. (A random policy lasts about **25** steps on the same 10 seeds.) ... both are about 1".
     # Only what holds on every seed (CHAIN_SEEDS are not the lesson's): the return relative to a random policy's
     # does not (issue 16 A4: 12.7 on one seed, 62.5 and 50.2 on others).
     # Measured after FOLLOW_UP steps at γ = 0: seed 0 Q 1.01, greedy 62.5; seed 1 Q 1.02, greedy 50.2.
     # Evaluated mid-chunk, as before: every 1,280 steps, seed 0 greedy 42.0, 22.3, 66.9, 11.9; seed 1 34.7,
-    # 17.7, 49.5, 30.1. A random policy on EVAL_SEEDS: 25.4.
+    # 17.7, 49.5, 30.1. A random policy on EVAL_SEEDS: 25.4. Another machine (AMD EPYC, 2026-12-07), seeds 0-6:
+    # greedy 55.0 / 11.1 / 100.2 / 34.1 / 19.5 / 37.9 / 9.8, Q 1.00-1.15.
     said("drop to about **1**")
-    said("collapses from about 500 to under 100 steps, nowhere near solved")
+    said("collapses from about 500 to about 100 steps or fewer, nowhere near solved")
     said("(A random policy lasts about **25** steps on the same 10 seeds.)")
     said("but both are about 1")
     assert "not far above a random policy" not in lesson_text()
@@ -159,7 +165,7 @@ def test_gamma_0_makes_q_one_and_collapses_the_return(chains):
     for seed, chain in chains.items():
         r = chain[0.0]
         assert 0.8 < r["q"] < 1.3 and 0.8 < r["panel"] < 1.3, (seed, r)
-        assert r["greedy"] < 100, (seed, r, RANDOM)
+        assert r["greedy"] < 125, (seed, r, RANDOM)  # "about 100 or fewer"
         assert 0.8 < r["q_min"] <= r["q"], f"seed {seed}: the smaller Q-value should be about 1 too: {r}"
 
 
@@ -266,15 +272,17 @@ def test_neither_dqn_nor_double_dqn_overestimates_yet(ablation, lib):
 def test_the_greedy_evaluations_climb_while_training_episodes_stay_low(chains):
     # Step 2: "the curve that climbs is the black one. The greedy evaluations jump up and down for a long
     # while ... then one jumps from below 250 to the solved line" and "When the agent is solved, their
-    # [the training episodes'] average over the last 2,500 steps is still below 250."
+    # [the training episodes'] average over the last 2,500 steps is still well below 475."
     # Measured (2026-12-06): training-episode mean at the solving step 70.1 / 93.3 / 223.6 (seeds 0 / 1 / 2);
-    # the evaluation before it 89 / 58 / 113, the solving one 500 / 483 / 500.
+    # the evaluation before it 89 / 58 / 113, the solving one 500 / 483 / 500. Another machine (AMD EPYC,
+    # 2026-12-07), seeds 0-6: training mean 262 / 86 / 266 / 222 / 284 / 122 / 175; evaluation before 82 / 91 /
+    # 119 / 130 / 130 / 95 / 230.
     said("then one jumps from below 250 to the solved line")
-    said("When the agent is solved, their average over the last 2,500 steps is still below 250.")
+    said("When the agent is solved, their average over the last 2,500 steps is still well below 475.")
     for seed, chain in chains.items():
         agent, solved = chain["agent"], chain["solved"]
         assert solved is not None, seed
         means = [m for step, m, _ in agent.evals if step <= solved]
         assert means[-2] < 250 <= 475 <= means[-1], f"seed {seed}: the evaluations up to solved: {means}"
         training = lesson.recent_return(agent, solved, 2_500)
-        assert training < 250, f"seed {seed}: the training episodes averaged {training:.1f} when solved"
+        assert training < 400, f"seed {seed}: the training episodes averaged {training:.1f} when solved"
