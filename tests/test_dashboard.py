@@ -1,5 +1,6 @@
 """The live dashboard's logic, in-process (no browser): widgets are driven as the front end would."""
 
+import re
 import threading
 import time
 
@@ -251,6 +252,10 @@ def test_the_status_line_says_what_a_train_until_solved_cell_does(lib):
     later = [text for t, text in seen if t > start + 1.0][:-10]
     zero = [t for t in later if "steps/s <b>0</b>" in t]
     assert later and len(zero) <= 0.1 * len(later), f"steps/s read 0 in {len(zero)} of {len(later)} samples"
+    measured = [t for t in later if re.search(r"steps/s <b>[1-9][\d,]*</b>", t)]
+    assert len(measured) >= 0.5 * len(later), f"steps/s showed a rate in {len(measured)} of {len(later)} samples"
+    # before the first measurement (the first training phase compiles for about a second) it says so
+    assert "steps/s <b>—</b>" in seen[0][1] or "steps/s <b>—</b>" in waiting[0], (seen[0], waiting[0])
     assert "this cell" not in dash.status.value, "after the cell, the status line drops the note"
 
 

@@ -28,7 +28,7 @@ from helpers.bridge import golib
 from helpers.core.knobs import NAMES, Hyperparams, check_size
 from helpers.runs import runstore
 from helpers.runs.history import History
-from helpers.runs.steerable import Steerable
+from helpers.runs.steerable import Steerable, rate_text
 
 RANDOM_POLICY_RETURN = 22.0  # CartPole-v1: a random policy's mean return (measured in the tests)
 
@@ -144,7 +144,7 @@ class DQNAgent(Steerable):
         solved = f"at step {self.solved_step:,}" if self.solved_step else "not yet"
         return [("env step", f"{self.dqn.global_step:,}"), ("episode", f"{self._episode:,}"),
                 ("ε now", f"{self.epsilon_now:.2f}"), ("greedy return", last), ("solved", solved),
-                ("steps/s", f"{self.samples_per_second:,.0f}")]
+                ("steps/s", rate_text(self.samples_per_second))]
 
     # -- watch it play ----------------------------------------------------------------------------
 

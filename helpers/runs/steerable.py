@@ -44,7 +44,7 @@ class Steerable:
         self._params_lock = threading.Lock()  # a step's start vs. change records
         self._in_step = False
         self._step_count = self._episode = 0
-        self._rate, self._rate_mark = 0.0, (time.perf_counter(), 0)
+        self._rate, self._rate_mark = math.nan, (time.perf_counter(), 0)  # NaN: not measured yet
         self._runner = Runner(self._guarded_step)
         self.params.observe(self._record_change, names=list(NAMES))
 
@@ -72,7 +72,8 @@ class Steerable:
 
     @property
     def samples_per_second(self) -> float:
-        """Transitions trained per second over the last half second or so (0 unless running)."""
+        """Transitions trained per second over the last half second or so (0 unless running; NaN while the
+        first measurement is under way, e.g. while the first training phase compiles)."""
         return self._rate if self.status is Status.RUNNING else 0.0
 
     def set(self, name: str, value: float) -> None:
@@ -99,7 +100,7 @@ class Steerable:
         """(label, value) pairs for the status line."""
         rate = self.samples_per_second
         return [("step", f"{self._step_count:,}"), ("episode", f"{self._episode:,}"),
-                ("steps/s", f"{rate / self.samples_per_step:,.0f}"), ("samples/s", f"{rate:,.0f}")]
+                ("steps/s", rate_text(rate / self.samples_per_step)), ("samples/s", rate_text(rate))]
 
     # -- knobs: a change takes effect at a step boundary and is recorded with that step --
 
@@ -238,3 +239,8 @@ class Steerable:
         agent.history = run.history
         agent._step_count, agent._episode = run.config["step_count"], run.config["episode"]
         return agent
+
+
+def rate_text(rate: float) -> str:
+    """'1,234' per second, or '—' before the first measurement (not a false 0 while it trains)."""
+    return "—" if math.isnan(rate) else f"{rate:,.0f}"
