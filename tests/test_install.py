@@ -50,7 +50,8 @@ def test_the_base_is_what_lessons_need_with_one_tensorflow(platform, tensorflow)
 def test_sweep_adds_ray_and_dev_adds_the_test_tools():
     extras = PROJECT["optional-dependencies"]
     assert names(extras["sweep"]) == {"ray"}
-    assert names(extras["dev"], python_version="3.10") == TEST_TOOLS | {"packaging", "tomli"}
+    # + gymnasium[classic-control]: pygame, for the test that compares CartPole frames with gymnasium's
+    assert names(extras["dev"], python_version="3.10") == TEST_TOOLS | {"packaging", "tomli", "gymnasium"}
     assert "test" not in extras, "the test tools' extra is [dev]"
 
 
