@@ -12,9 +12,6 @@ Measured 2026-12-06 on this 2-core machine, 20 seeds in four groups of five (0-4
   2.03 / 2.04.
 """
 
-import ast
-import re
-
 import lesson_setup
 import pytest
 
@@ -26,15 +23,9 @@ LESSON = notebooks.NOTEBOOK_DIR / "06_sweep_alpha_and_gamma.ipynb"
 EARLY, LATE = (5_120, 17_920), 25_600  # "until about 18,000 steps", "the second half of the budget"
 
 
-def dqn_cell() -> str:
-    return next(c.source for c in lesson_setup.cells(LESSON) if "DQN_BUDGET = " in c.source)
-
-
 def cell_value(name: str):
-    """`DQN_BUDGET = 2_560 if FAST else 46_080` -> 46080 (the full-length value); `DQN_ALPHAS = [1.0, 0.3]` -> list."""
-    match = re.search(rf"^{name} = (?:\S+ if FAST else )?(\[[^\]]*\]|[\d_]+)", dqn_cell(), flags=re.M)
-    assert match, f"the lesson no longer defines {name}"
-    return ast.literal_eval(match.group(1))
+    """A constant of the lesson's DQN cell, full length: `DQN_BUDGET = 2_560 if FAST else 46_080` -> 46080."""
+    return lesson_setup.setup_value(LESSON, name, cell="DQN_BUDGET = ")
 
 
 def said(phrase: str) -> None:
