@@ -10,15 +10,16 @@ from helpers.agents.qnet import keras, tf
 STEPS, BATCH = 6, 64
 
 
-def batches(y_scale: float):
+def batches(y_scale: float, batch: int = BATCH):
     rng = np.random.default_rng(0)
-    obs = rng.normal(size=(STEPS, BATCH, 4)).astype(np.float32)
-    actions = rng.integers(0, 2, size=(STEPS, BATCH)).astype(np.int32)
-    return obs, actions, (y_scale * rng.normal(size=(STEPS, BATCH))).astype(np.float32)
+    obs = rng.normal(size=(STEPS, batch, 4)).astype(np.float32)
+    actions = rng.integers(0, 2, size=(STEPS, batch)).astype(np.int32)
+    return obs, actions, (y_scale * rng.normal(size=(STEPS, batch))).astype(np.float32)
 
 
-def keras_steps(net, s: Settings, obs, actions, y) -> None:
-    """The reference: Keras's Huber loss and optimizer.apply (its clipping and Adam), one compiled call per batch."""
+def keras_steps(net, s: Settings, obs, actions, y) -> float:
+    """The reference: Keras's Huber loss and optimizer.apply (its clipping and Adam), one compiled call per batch.
+    Returns the last step's loss."""
     model, huber = net.model, keras.losses.Huber(delta=s.huber_delta)
 
     @tf.function
@@ -26,9 +27,9 @@ def keras_steps(net, s: Settings, obs, actions, y) -> None:
         with tf.GradientTape() as tape:
             loss = huber(target, tf.gather(model(o, training=True), a, batch_dims=1))
         model.optimizer.apply(tape.gradient(loss, model.trainable_variables), model.trainable_variables)
+        return loss
 
-    for o, a, target in zip(obs, actions, y):
-        step(o, a, target)
+    return float([step(o, a, target) for o, a, target in zip(obs, actions, y)][-1])
 
 
 def state(net) -> list[np.ndarray]:
@@ -62,3 +63,17 @@ def test_the_phase_returns_the_weights_it_wrote():
     _, weights = net.train_phase(*batches(1.0))
     for returned, read in zip(weights, net.read_weights()):
         np.testing.assert_array_equal(returned.numpy(), read)
+
+
+@pytest.mark.parametrize("changes, batch", [({"huber_delta": 0.7}, 48), ({"hidden": (32,)}, 64),
+                                            ({"hidden": (64, 32, 16), "huber_delta": 2.5}, 37)])
+def test_the_written_out_gradient_is_the_tapes_for_any_network(changes, batch):
+    """The loop writes the gradient out (MatMul, ReluGrad, BiasAddGrad, Huber's where) for any depth, delta and
+    batch size (1 / batch is not a power of two at 48 or 37): still Keras's weights, state and loss, bit for bit."""
+    s = Settings(**changes)
+    mine, reference = build_network(s, seed=0), build_network(s, seed=0)
+    obs, actions, y = batches(3.0 * s.huber_delta, batch)  # errors on both sides of huber_delta
+    loss, _ = mine.train_phase(obs, actions, y)
+    assert float(loss) == keras_steps(reference, s, obs, actions, y)
+    for a, b in zip(state(mine), state(reference)):
+        np.testing.assert_array_equal(a, b)

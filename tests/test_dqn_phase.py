@@ -57,6 +57,7 @@ def test_here_the_two_paths_agree_bit_for_bit(lib):
     fused, stepwise = (one_phase(lib, f) for f in (True, False))
     for a, b in zip(fused.online, stepwise.online):
         np.testing.assert_array_equal(a, b)
+    assert fused.last_loss == stepwise.last_loss  # the loop's loss, from the last step's errors, is Keras's
 
 
 def test_double_dqn_lets_the_online_network_pick(lib):

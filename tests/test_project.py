@@ -46,3 +46,13 @@ def test_every_bench_suite_imports():
     for spec in SUITES:
         module, func = spec.split(":")
         assert callable(getattr(importlib.import_module(module), func)), spec
+
+
+def test_every_kit_file_the_lessons_and_docs_name_exists():
+    """A learner told to read helpers/agents/dqn.py finds it (files move when the layers change)."""
+    named = set()
+    for doc in [*ROOT.glob("notebooks/*.ipynb"), ROOT / "README.md", *ROOT.glob("docs/*.md")]:
+        named |= {(doc.name, p) for p in re.findall(r"\b(?:helpers|go|tests|notebooks)/[\w/.-]*\w\.(?:py|go|ipynb)",
+                                                     doc.read_text())}
+    assert len(named) > 5
+    assert [(doc, p) for doc, p in sorted(named) if not (ROOT / p).exists()] == []

@@ -31,7 +31,8 @@ weights to float32 tolerance, tests/test_dqn_phase.py; here bit for bit):
 - fused (the default, with a target network; plain and Double DQN): Q̄ is
   frozen for the whole phase, so all of its gradient_steps x batch_size
   transitions are sampled at once, Q̄ is computed on them (NumPy, 8 batches a
-  call: the per-step path's very products), Go computes every target in ONE
+  call: the per-step path's very products; half of the calls on a helper
+  thread, so on two cores), Go computes every target in ONE
   call, and ONE compiled TensorFlow call runs all the Adam steps (a loop in
   the graph, dqn_graph.py: the weights and Adam's state are read from Keras
   once, stepped as flat vectors, written back once) and returns the new
@@ -51,6 +52,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -195,7 +197,7 @@ class DQN:
         # very products (a BLAS may round one larger product differently) and both paths train on the same
         # targets, bit for bit; 8 batches a call cut NumPy's per-call cost and still fit in the cache.
         states = np.concatenate([obs, next_obs])  # (2 * steps, n, obs_dim)
-        qbar = np.concatenate([forward(self.target, states[i:i + 8]) for i in range(0, 2 * steps, 8)])
+        qbar = np.concatenate(_on_two_cores(lambda i: forward(self.target, states[i:i + 8]), range(0, 2 * steps, 8)))
         qbar_sa = np.take_along_axis(qbar[:steps], actions[..., None], axis=2).ravel()
         next_qbar = qbar[steps:].reshape(steps * n, -1)
         rewards, terminated = rewards.ravel(), terminated.ravel()
@@ -227,6 +229,15 @@ class DQN:
     def evaluate(self, make_env, seeds=EVAL_SEEDS) -> np.ndarray:
         """Returns of greedy episodes on fixed seeds, in environments of their own (training is not disturbed)."""
         return greedy_returns(self.online, make_env, seeds)
+
+
+_helper = ThreadPoolExecutor(1, thread_name_prefix="qkit-dqn-helper")  # idle until a fused phase needs it
+
+
+def _on_two_cores(fn, items) -> list:
+    """[fn(item) for item in items], the second half on a helper thread (NumPy lets go of the GIL)."""
+    later = _helper.submit(lambda: [fn(item) for item in items[len(items) // 2:]])
+    return [fn(item) for item in items[:len(items) // 2]] + later.result()
 
 
 def greedy_returns(weights: list, make_env, seeds) -> np.ndarray:

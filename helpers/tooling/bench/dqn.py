@@ -6,7 +6,8 @@ TensorFlow loop) and of the per-step phase (one Go call and one TF call per
 gradient step), and their ratio. One gradient step inside the fused loop
 (`dqn_grad_step_us`) is set beside the same step's forward + backward pass
 in plain NumPy matrix products (`dqn_grad_step_floor_us`): how close the kit
-is to the arithmetic itself.
+is to the arithmetic itself. The floors are one core's; the fused phase uses
+two (TensorFlow's threads in the loop, a helper thread for half of Q̄).
 
 Solve: solved = the mean return of 10 greedy episodes on fixed seeds reaches
 475, evaluated every 2,560 environment steps. Seeds 0-7 at the default
@@ -109,9 +110,9 @@ def phase_figures() -> list[dict]:
         figure("dqn_phase_speedup", t["per_step"] / t["fused"], "x", target=">= 4",
                what="dqn_phase_ms_per_step / dqn_phase_ms, same agent, same run"),
         figure("dqn_phase_floor_ms", floor_ms, "ms",
-               what="the phase's arithmetic in plain NumPy: gradient_steps x dqn_grad_step_floor_us + Q̄'s forwards"),
+               what="the phase's arithmetic in plain NumPy on one core: gradient_steps x dqn_grad_step_floor_us + Q̄"),
         figure("dqn_phase_speedup_limit", 1e3 * t["per_step"] / floor_ms, "x",
-               what="dqn_phase_ms_per_step / dqn_phase_floor_ms: the speed-up a phase with zero overhead would have"),
+               what="dqn_phase_ms_per_step / dqn_phase_floor_ms: a phase with zero overhead, on one core"),
         figure("dqn_grad_step_us", 1e6 * t["loop"] / s.gradient_steps, "us",
                what="one Adam step inside the compiled loop (Huber loss, global-norm clipping, Adam)"),
         figure("dqn_grad_step_floor_us", 1e6 * t["step_floor"], "us",
