@@ -9,7 +9,7 @@ batches (steps, batch, ...).
 Inside the loop every op costs scheduling time whatever its size (a few
 microseconds each, and the steps form one long chain of them), and Keras's
 optimizer.apply gives each of the six variables its own clipping, Adam
-powers and moment updates: a loop body of 475 graph nodes, 133 here
+powers and moment updates: a loop body of 475 graph nodes, 129 here
 (measured with TF 2.21, Keras 3.15). So the loop reads the Keras model's
 weights and Adam's m, v and iterations ONCE, as flat vectors, runs Keras's
 formulas on them, op for op (Huber loss, global-norm clipping, Adam: the
@@ -82,9 +82,6 @@ def build_network(s, obs_dim: int = 4, n_actions: int = 2, seed: int = 0) -> Sim
         w, m, v, t = state
         layers = unflat(w)
         kernels, biases, xs = layers[0::2], layers[1::2], [obs]  # xs: each layer's input
-        # kernels transposed while the forward pass runs (off the chain of ops each step waits for): a matmul by
-        # them is faster than matmul(..., transpose_b=True), with the same bits
-        transposed = [None, *[tf.transpose(kernel) for kernel in kernels[1:]]]
         for kernel, bias in zip(kernels[:-1], biases[:-1]):
             xs.append(tf.nn.relu(tf.nn.bias_add(tf.matmul(xs[-1], kernel), bias)))
         error = tf.reduce_sum(tf.nn.bias_add(tf.matmul(xs[-1], kernels[-1]), biases[-1]) * taken, axis=1) - y
@@ -94,7 +91,7 @@ def build_network(s, obs_dim: int = 4, n_actions: int = 2, seed: int = 0) -> Sim
         for i in reversed(range(len(kernels))):
             grads[:0] = [tf.matmul(xs[i], d, transpose_a=True), tf.raw_ops.BiasAddGrad(out_backprop=d)]
             if i:
-                d = tf.raw_ops.ReluGrad(gradients=tf.matmul(d, transposed[i]), features=xs[i])
+                d = tf.raw_ops.ReluGrad(gradients=tf.matmul(d, kernels[i], transpose_b=True), features=xs[i])
         g = tf.concat([tf.reshape(part, [-1]) for part in grads], axis=0)
         # squared and summed weight by weight, then together: Keras's order, its bits
         norm = tf.sqrt(tf.reduce_sum(tf.stack([tf.reduce_sum(tf.square(part)) for part in grads])))
