@@ -59,16 +59,20 @@ def build_network(s, obs_dim: int = 4, n_actions: int = 2, seed: int = 0) -> Sim
     def unflat(x):
         return [tf.reshape(part, shape) for part, shape in zip(tf.split(x, sizes), shapes)]
 
-    def q_values(w, obs):
-        """The model's forward pass (its Dense layers: matmul, bias, relu) on the flat weights w."""
-        layers, x = unflat(w), obs
-        for kernel, bias in zip(layers[0:-2:2], layers[1:-2:2]):
-            x = tf.nn.relu(tf.nn.bias_add(tf.matmul(x, kernel), bias))
-        return tf.nn.bias_add(tf.matmul(x, layers[-2]), layers[-1])
+    def forward(kernels, biases, obs):
+        """The model's Dense layers (matmul, bias, relu): Q-values, and each layer's input (for the gradient)."""
+        xs = [obs]
+        for kernel, bias in zip(kernels[:-1], biases[:-1]):
+            xs.append(tf.nn.relu(tf.nn.bias_add(tf.matmul(xs[-1], kernel), bias)))
+        return tf.nn.bias_add(tf.matmul(xs[-1], kernels[-1]), biases[-1]), xs
 
-    def huber(error):
+    def q_values(w, obs):
+        """Q-values of obs with the flat weights w."""
+        layers = unflat(w)
+        return forward(layers[0::2], layers[1::2], obs)[0]
+
+    def huber(error, delta):
         """keras.losses.Huber on error = q - y: the mean of e^2 / 2 within delta, delta * (|e| - delta / 2) outside."""
-        delta = tf.constant(s.huber_delta, tf.float32)
         linear = delta * tf.abs(error) - 0.5 * tf.square(delta)
         return tf.reduce_mean(tf.where(tf.abs(error) <= delta, 0.5 * tf.square(error), linear))
 
@@ -81,10 +85,9 @@ def build_network(s, obs_dim: int = 4, n_actions: int = 2, seed: int = 0) -> Sim
         Returns the new state and the step's errors Q(s, a) - y (the loss is computed from the last ones)."""
         w, m, v, t = state
         layers = unflat(w)
-        kernels, biases, xs = layers[0::2], layers[1::2], [obs]  # xs: each layer's input
-        for kernel, bias in zip(kernels[:-1], biases[:-1]):
-            xs.append(tf.nn.relu(tf.nn.bias_add(tf.matmul(xs[-1], kernel), bias)))
-        error = tf.reduce_sum(tf.nn.bias_add(tf.matmul(xs[-1], kernels[-1]), biases[-1]) * taken, axis=1) - y
+        kernels = layers[0::2]
+        q, xs = forward(kernels, layers[1::2], obs)
+        error = tf.reduce_sum(q * taken, axis=1) - y
         inside = tf.abs(error) <= k.delta
         d = taken * tf.where(inside, k.half_share * (error * k.two), k.delta_share * tf.sign(error))[:, None]
         grads = []  # d is dloss/dQ; back through the layers, as the tape's MatMul, BiasAdd and Relu gradients
@@ -124,7 +127,7 @@ def build_network(s, obs_dim: int = 4, n_actions: int = 2, seed: int = 0) -> Sim
         for t in tf.range(tf.shape(obs)[0]):
             state, error = adam_step(state, k, tf.gather(obs, t), tf.gather(taken, t), target(state[0], t))
         write_state(state)
-        return huber(error), unflat(state[0])  # the new weights come back with this call (no read_weights call)
+        return huber(error, k.delta), unflat(state[0])  # the new weights come back with this call (no read call)
 
     @tf.function(reduce_retracing=True)
     def train_phase(obs, actions, y):

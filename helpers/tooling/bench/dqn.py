@@ -1,8 +1,8 @@
 """`make bench` suite: the DQN on CartPole-v1, its training phase, and its solve time.
 
-Phase, as a run trains: seed 0 at the default settings, trained 12,288 environment
+Phase, as a run trains: seed 0 at the default settings, trained PHASE_STEPS environment
 steps on the fused path (one Go call, one compiled TensorFlow loop per phase)
-and on the per-step path (one Go call and one TF call per gradient step), two
+and on the per-step path (one Go call and one TF call per gradient step), PHASE_ROUNDS
 rounds in turn; the two paths train bit for bit alike, so both see the same
 transitions and weights (checked here). `dqn_phase_ms` of each path is the
 median of every phase the runs timed, and their ratio is `dqn_phase_speedup`.
@@ -38,6 +38,7 @@ import numpy as np
 from helpers.tooling.bench import figure
 
 SEEDS = tuple(range(8))
+PHASE_STEPS, PHASE_ROUNDS = 12_288, 2  # the runs behind dqn_phase_ms: 44 phases each
 ALPHA_SEEDS = (0, 1, 2, 3)
 
 
@@ -104,7 +105,7 @@ def phase_times(dqn, repeat: int = 9) -> dict:
     return {name: statistics.median(t[1:]) for name, t in times.items()}
 
 
-def training_phases(steps: int = 12_288, rounds: int = 2) -> dict:
+def training_phases(steps: int = PHASE_STEPS, rounds: int = PHASE_ROUNDS) -> dict:
     """Median seconds of a training phase on each path, over every phase of real runs (each run's first phase,
     which compiles, left out), and whether the two paths' runs ended with the same weights."""
     import gymnasium as gym
@@ -132,7 +133,8 @@ def phase_figures() -> list[dict]:
     t, s = phase_times(dqn), dqn.settings
     floor_ms = 1e3 * (s.gradient_steps * t["step_floor"] + t["qbar"])
     what = f"one training phase: {s.gradient_steps} Adam steps on batches of {s.batch_size}, Q̄ and Go's targets"
-    runs = f"median of {tr['phases']} phases of seed 0's runs, 12,288 steps, two rounds in turn with the other path"
+    runs = (f"median of {tr['phases']} phases of seed 0's runs, {PHASE_STEPS:,} steps, {PHASE_ROUNDS} rounds in "
+            "turn with the other path")
     return [
         figure("dqn_phase_ms", 1e3 * tr["fused"], "ms", path="fused",
                what=f"{what}; fused: one Go call, one compiled TF loop ({runs})"),
